@@ -1,0 +1,54 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "people-api",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "people-api", targets: ["people-api"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        // libfcgi from Debian's libfcgi-dev; it ships no pkg-config file.
+        .systemLibrary(name: "CFastCGI", path: "Sources/CFastCGI"),
+        // The request and response values that the server and the application share.
+        .target(name: "HTTPMessages"),
+        // A FastCGI responder server: sockets, worker threads, request and response values.
+        .target(
+            name: "FastCGI",
+            dependencies: [
+                "CFastCGI",
+                "HTTPMessages",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The application: validator, repository, responder. Knows nothing of FastCGI.
+        .target(
+            name: "PeopleAPI",
+            dependencies: [
+                "HTTPMessages",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .executableTarget(
+            name: "people-api",
+            dependencies: [
+                "FastCGI",
+                "PeopleAPI",
+                "HTTPMessages",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "PeopleAPITests", dependencies: ["PeopleAPI", "HTTPMessages"]),
+        .testTarget(name: "FastCGITests", dependencies: ["FastCGI", "HTTPMessages"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,103 @@
+import HTTPMessages
+
+import CFastCGI
+import Foundation
+import Logging
+import Synchronization
+
+/// A fixed pool of worker threads, each with its own `FCGX_Request`, accepting on one socket.
+///
+/// No lock is held around `FCGX_Accept_r`: Linux `accept` is thread-safe, and a lock
+/// would stall every worker behind one slow or kept connection.
+public final class FastCGIServer: Sendable {
+    private let configuration: ServerConfiguration
+    private let handler: any RequestHandler
+    private let logger: Logger
+    private let listenFD = Atomic<Int32>(-1)
+    private let stopping = Atomic<Bool>(false)
+
+    public init(configuration: ServerConfiguration, handler: any RequestHandler, logger: Logger) {
+        self.configuration = configuration
+        self.handler = handler
+        self.logger = logger
+    }
+
+    /// Opens the socket; call before `run` so that a bad address fails fast.
+    public func bind() throws {
+        // libfcgi installs its own SIGPIPE handler only where the disposition is the
+        // default; a peer that hangs up must cost one write, not the process.
+        signal(SIGPIPE, SIG_IGN)
+        guard FCGX_Init() == 0 else { throw ServerError(description: "FCGX_Init failed") }
+        listenFD.store(try ListeningSocket.open(configuration), ordering: .sequentiallyConsistent)
+    }
+
+    /// Serves until `stop()`; in-flight requests finish before it returns.
+    public func run() {
+        let finished = DispatchGroup()
+        for index in 0..<max(1, configuration.workerCount) {
+            finished.enter()
+            let thread = Thread { [self] in
+                serveRequests()
+                finished.leave()
+            }
+            thread.name = "fcgi-worker-\(index)"
+            thread.stackSize = 4 << 20
+            thread.start()
+        }
+        finished.wait()
+    }
+
+    /// Stops accepting: one call wakes every worker blocked in `accept`.
+    public func stop() {
+        guard !stopping.exchange(true, ordering: .sequentiallyConsistent) else { return }
+        FCGX_ShutdownPending()
+        let fd = listenFD.load(ordering: .sequentiallyConsistent)
+        if fd >= 0 { shutdown(fd, Int32(SHUT_RDWR)) }
+    }
+
+    public var isStopping: Bool { stopping.load(ordering: .sequentiallyConsistent) }
+
+    private func serveRequests() {
+        let request = UnsafeMutablePointer<FCGX_Request>.allocate(capacity: 1)
+        defer { request.deallocate() }
+        guard FCGX_InitRequest(request, listenFD.load(ordering: .sequentiallyConsistent), 0) == 0 else {
+            logger.critical("FCGX_InitRequest failed")
+            return
+        }
+        defer { FCGX_Free(request, 1) }
+        while !isStopping {
+            let accepted = FCGX_Accept_r(request)
+            if accepted < 0 {
+                if isStopping { break }
+                // EAGAIN is the idle timeout waking `accept`; EINTR a signal. Anything
+                // else (EMFILE, say) gets a short pause instead of a hot loop.
+                let code = -accepted
+                if code != EAGAIN && code != EINTR && code != EWOULDBLOCK {
+                    logger.warning("accept failed", metadata: ["errno": "\(code)"])
+                    usleep(10_000)
+                }
+                continue
+            }
+            serve(request)
+            FCGX_Finish_r(request)
+        }
+    }
+
+    /// `FCGI_RESPONDER` in the FastCGI specification (Debian ships no `fastcgi.h`).
+    private static let responderRole: Int32 = 1
+
+    private func serve(_ request: UnsafeMutablePointer<FCGX_Request>) {
+        // libfcgi hands AUTHORIZER and FILTER requests over like any other: refuse them.
+        guard request.pointee.role == Self.responderRole, let out = request.pointee.out else {
+            request.pointee.keepConnection = 0
+            return
+        }
+        let incoming = RequestReader.read(request, maxBodySize: configuration.maxBodySize)
+        if incoming.body.bytes == nil {
+            // The rest of the body was never read: this connection cannot carry another request.
+            request.pointee.keepConnection = 0
+        }
+        let response = handler.handle(incoming)
+        ResponseWriter.write(response, to: out)
+    }
+}

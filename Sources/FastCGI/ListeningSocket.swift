@@ -1,0 +1,56 @@
+import CFastCGI
+import Glibc
+
+public struct ServerError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// Opens (or adopts) the socket that every worker accepts on.
+enum ListeningSocket {
+    static func open(_ configuration: ServerConfiguration) throws -> Int32 {
+        let fd: Int32
+        switch configuration.address {
+        case .inherited:
+            fd = 0
+            guard isSocket(fd) else {
+                throw ServerError(description: "no --listen given and fd 0 is not a socket (start it under spawn-fcgi, or pass --listen)")
+            }
+        case .tcp(let host, let port):
+            fd = FCGX_OpenSocket("\(host):\(port)", Int32(configuration.backlog))
+        case .unix(let path):
+            removeStaleSocket(at: path)
+            fd = FCGX_OpenSocket(path, Int32(configuration.backlog))
+            // Only the owner and its group (nginx's) may connect: libfcgi dies on some
+            // hostile records, so nothing but the web server should reach this socket.
+            if fd >= 0 { chmod(path, 0o660) }
+        }
+        guard fd >= 0 else {
+            throw ServerError(description: "cannot listen on \(configuration.address): \(String(cString: strerror(errno)))")
+        }
+        setTimeouts(fd, seconds: configuration.idleTimeoutSeconds)
+        return fd
+    }
+
+    /// Accepted sockets inherit these on Linux, so a peer that goes quiet mid-request
+    /// releases its worker; `accept` itself then wakes up periodically, which the
+    /// worker loop treats as a retry.
+    private static func setTimeouts(_ fd: Int32, seconds: Int) {
+        guard seconds > 0 else { return }
+        var timeout = timeval(tv_sec: seconds, tv_usec: 0)
+        let size = socklen_t(MemoryLayout<timeval>.size)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, size)
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, size)
+    }
+
+    private static func isSocket(_ fd: Int32) -> Bool {
+        var info = stat()
+        return fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) == S_IFSOCK
+    }
+
+    private static func removeStaleSocket(at path: String) {
+        var info = stat()
+        if lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFSOCK {
+            unlink(path)
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import HTTPMessages
+
+import CFastCGI
+import Glibc
+
+/// Copies one accepted request out of libfcgi into a `ServerRequest`.
+enum RequestReader {
+    static func read(_ request: UnsafeMutablePointer<FCGX_Request>, maxBodySize: Int) -> ServerRequest {
+        let params = copyParams(request.pointee.envp)
+        let (path, query) = splitURI(params)
+        return ServerRequest(
+            method: params["REQUEST_METHOD"] ?? "GET",
+            path: path,
+            query: query,
+            headers: headers(from: params),
+            params: params,
+            body: readBody(request.pointee.in, announcedLength: params["CONTENT_LENGTH"], limit: maxBodySize)
+        )
+    }
+
+    private static func copyParams(_ envp: FCGX_ParamArray?) -> [String: String] {
+        var params: [String: String] = [:]
+        guard var cursor = envp else { return params }
+        while let entry = cursor.pointee {
+            let pair = String(decoding: UnsafeRawBufferPointer(start: entry, count: strlen(entry)), as: UTF8.self)
+            if let equals = pair.firstIndex(of: "=") {
+                params[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
+            }
+            cursor += 1
+        }
+        return params
+    }
+
+    private static func splitURI(_ params: [String: String]) -> (path: String, query: String) {
+        let uri = params["REQUEST_URI"] ?? params["DOCUMENT_URI"] ?? params["SCRIPT_NAME"] ?? "/"
+        if let mark = uri.firstIndex(of: "?") {
+            return (String(uri[..<mark]), String(uri[uri.index(after: mark)...]))
+        }
+        return (uri, params["QUERY_STRING"] ?? "")
+    }
+
+    private static func headers(from params: [String: String]) -> [String: String] {
+        var headers: [String: String] = [:]
+        for (name, value) in params where name.hasPrefix("HTTP_") {
+            headers[headerName(name.dropFirst(5))] = value
+        }
+        if let type = params["CONTENT_TYPE"], !type.isEmpty { headers["content-type"] = type }
+        if let length = params["CONTENT_LENGTH"], !length.isEmpty { headers["content-length"] = length }
+        return headers
+    }
+
+    private static func headerName(_ param: Substring) -> String {
+        String(param.lowercased().map { $0 == "_" ? "-" : $0 })
+    }
+
+    /// Never trusts `CONTENT_LENGTH` beyond the limit, and never reads past limit + 1 bytes.
+    private static func readBody(_ stream: UnsafeMutablePointer<FCGX_Stream>?, announcedLength: String?, limit: Int) -> RequestBody {
+        guard let stream else { return .incomplete }
+        var expected: Int?
+        if let announced = announcedLength, !announced.isEmpty {
+            guard announced.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), announced.utf8.count <= 18,
+                  let length = Int(announced) else { return .incomplete }
+            if length > limit { return .tooLarge }
+            expected = length
+        }
+        let capacity = (expected ?? limit) + 1
+        var body = [UInt8](repeating: 0, count: capacity)
+        let received = body.withUnsafeMutableBytes { buffer -> Int in
+            var total = 0
+            while total < capacity {
+                let base = buffer.baseAddress!.advanced(by: total).assumingMemoryBound(to: CChar.self)
+                let count = Int(FCGX_GetStr(base, Int32(capacity - total), stream))
+                if count <= 0 { break }
+                total += count
+            }
+            return total
+        }
+        if FCGX_GetError(stream) != 0 { return .incomplete }
+        if received > limit { return .tooLarge }
+        if let expected, received != expected { return .incomplete }
+        body.removeSubrange(received...)
+        return .complete(body)
+    }
+}

@@ -1,0 +1,24 @@
+/// How the FastCGI server runs; defaults suit the bundled nginx config.
+public struct ServerConfiguration: Sendable {
+    public var address: ListenAddress
+    public var workerCount: Int
+    /// Bodies above this many bytes are refused unread (nginx enforces the same limit first).
+    public var maxBodySize: Int
+    /// A connection that sends nothing for this long is dropped, so idle peers cannot pin workers.
+    public var idleTimeoutSeconds: Int
+    public var backlog: Int
+
+    public init(
+        address: ListenAddress,
+        workerCount: Int = 16,
+        maxBodySize: Int = 64 * 1024,
+        idleTimeoutSeconds: Int = 10,
+        backlog: Int = 1024
+    ) {
+        self.address = address
+        self.workerCount = workerCount
+        self.maxBodySize = maxBodySize
+        self.idleTimeoutSeconds = idleTimeoutSeconds
+        self.backlog = backlog
+    }
+}

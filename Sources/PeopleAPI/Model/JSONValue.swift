@@ -1,0 +1,74 @@
+import Foundation
+
+/// A parsed JSON value that keeps JSON's own types: `true` is never a number and
+/// `"36"` is never an integer, which `JSONSerialization` on Linux blurs.
+public enum JSONValue: Sendable, Equatable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    /// Valid JSON, but too large for a Double (`1e400`): still a number, never a valid age.
+    case unrepresentableNumber
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+}
+
+extension JSONValue: Decodable {
+    private struct AnyKey: CodingKey {
+        let stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        if let object = try? decoder.container(keyedBy: AnyKey.self) {
+            var members: [String: JSONValue] = [:]
+            for key in object.allKeys {
+                members[key.stringValue] = try object.decode(JSONValue.self, forKey: key)
+            }
+            self = .object(members)
+            return
+        }
+        if var array = try? decoder.unkeyedContainer() {
+            var elements: [JSONValue] = []
+            while !array.isAtEnd { elements.append(try array.decode(JSONValue.self)) }
+            self = .array(elements)
+            return
+        }
+        let scalar = try decoder.singleValueContainer()
+        if scalar.decodeNil() {
+            self = .null
+        } else if let flag = try? scalar.decode(Bool.self) {
+            self = .bool(flag)
+        } else if let text = try? scalar.decode(String.self) {
+            self = .string(text)
+        } else if let number = try? scalar.decode(Double.self) {
+            self = .number(number)
+        } else {
+            // The document already passed the syntax check, so what is left is a
+            // number that does not fit a Double.
+            self = .unrepresentableNumber
+        }
+    }
+}
+
+/// Turns a request body into a JSON object, or says why it is not one.
+public enum JSONBodyParser {
+    public enum Failure: Error, Equatable {
+        case empty
+        case invalidUTF8
+        case invalidJSON
+        case notAnObject
+    }
+
+    public static func parseObject(_ body: [UInt8]) -> Result<[String: JSONValue], Failure> {
+        guard !body.isEmpty else { return .failure(.empty) }
+        guard String(validating: body, as: UTF8.self) != nil else { return .failure(.invalidUTF8) }
+        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(body)) else {
+            return .failure(.invalidJSON)
+        }
+        guard case .object(let members) = value else { return .failure(.notAnObject) }
+        return .success(members)
+    }
+}

@@ -1,0 +1,50 @@
+/// Storage of people, behind which SQLite (embedded) or a server database sits.
+public protocol PersonRepository: Sendable {
+    /// Stores a new person, and with it (in the same transaction) the idempotency key when one is given.
+    /// A key already stored with the same fingerprint replays its person; with another fingerprint it throws `.idempotencyKeyReused`.
+    func create(_ submission: NewPerson, idempotency: IdempotencyRecord?) throws -> CreateOutcome
+    /// The person with this canonical id, or nil.
+    func find(id: String) throws -> Person?
+    /// One page of people, newest first, starting after the cursor.
+    func list(limit: Int, after cursor: PageCursor?) throws -> PersonPage
+    /// Throws when the store cannot be reached.
+    func checkHealth() throws
+}
+
+/// What a create with an `Idempotency-Key` leaves behind for its retries.
+public struct IdempotencyRecord: Sendable, Equatable {
+    public let key: String
+    /// A digest of the request body: the same key with another body is a client error.
+    public let fingerprint: String
+
+    public init(key: String, fingerprint: String) {
+        self.key = key
+        self.fingerprint = fingerprint
+    }
+}
+
+public enum CreateOutcome: Sendable, Equatable {
+    case created(Person)
+    /// The key was seen before with the same body: this is the person that request created.
+    case replayed(Person)
+}
+
+public struct PersonPage: Sendable, Equatable {
+    public let items: [Person]
+    public let next: PageCursor?
+
+    public init(items: [Person], next: PageCursor?) {
+        self.items = items
+        self.next = next
+    }
+}
+
+/// Failures a caller can act on; anything else a store throws is unexpected (a 500).
+public enum RepositoryError: Error, Equatable {
+    case emailTaken
+    case idempotencyKeyReused
+    /// A cursor that names no position this store handed out.
+    case unknownCursor
+    /// The store is locked, read-only, full or unreachable: try again later.
+    case unavailable(String)
+}

@@ -1,0 +1,100 @@
+/// Every way a request can fail, in the contract's terms. Layers below the
+/// responder throw their own errors; `APIError.categorise` turns them into one of
+/// these, and `APIError.details` is the single table of status, code and message.
+public enum APIError: Error, Equatable {
+    case malformedJSON(String)
+    case invalidQuery(String)
+    case invalidIdempotencyKey
+    case notFound
+    case methodNotAllowed(allow: [String])
+    case notAcceptable
+    case emailTaken
+    case idempotencyKeyInUse
+    case payloadTooLarge
+    case unsupportedMediaType
+    case validationFailed([String: [String]])
+    case idempotencyKeyReused
+    case badRequest(String)
+    case serviceUnavailable
+    case internalError
+
+    struct Details {
+        let status: Int
+        let code: String
+        let message: String
+        var errors: [String: [String]] = [:]
+        var headers: [(name: String, value: String)] = []
+    }
+
+    var details: Details {
+        switch self {
+        case .malformedJSON(let why):
+            return Details(status: 400, code: "MALFORMED_JSON", message: why)
+        case .invalidQuery(let why):
+            return Details(status: 400, code: "INVALID_QUERY", message: why)
+        case .invalidIdempotencyKey:
+            return Details(status: 400, code: "INVALID_IDEMPOTENCY_KEY",
+                           message: "The Idempotency-Key header must be 1 to 255 visible ASCII characters.")
+        case .badRequest(let why):
+            return Details(status: 400, code: "BAD_REQUEST", message: why)
+        case .notFound:
+            return Details(status: 404, code: "NOT_FOUND", message: "Nothing was found at this address.")
+        case .methodNotAllowed(let allow):
+            return Details(status: 405, code: "METHOD_NOT_ALLOWED",
+                           message: "This address accepts only \(allow.joined(separator: ", ")).",
+                           headers: [("Allow", allow.joined(separator: ", "))])
+        case .notAcceptable:
+            return Details(status: 406, code: "NOT_ACCEPTABLE", message: "This API answers only with application/json.")
+        case .emailTaken:
+            return Details(status: 409, code: "CONFLICT", message: "A person with this email address already exists.",
+                           errors: ["email": [ValidationMessage.emailTaken]])
+        case .idempotencyKeyInUse:
+            return Details(status: 409, code: "IDEMPOTENCY_KEY_IN_USE",
+                           message: "A request with this Idempotency-Key is still being handled; retry shortly.")
+        case .payloadTooLarge:
+            return Details(status: 413, code: "PAYLOAD_TOO_LARGE", message: "The request body must be at most 64 KiB.")
+        case .unsupportedMediaType:
+            return Details(status: 415, code: "UNSUPPORTED_MEDIA_TYPE", message: "Send the person as application/json.")
+        case .validationFailed(let errors):
+            let count = errors.count
+            return Details(status: 422, code: "VALIDATION_ERROR",
+                           message: "The person could not be created: \(count) \(count == 1 ? "field is" : "fields are") invalid.",
+                           errors: errors)
+        case .idempotencyKeyReused:
+            return Details(status: 422, code: "IDEMPOTENCY_KEY_REUSED",
+                           message: "This Idempotency-Key was already used with a different request body.")
+        case .serviceUnavailable:
+            return Details(status: 503, code: "SERVICE_UNAVAILABLE", message: "The service is temporarily unavailable; retry shortly.",
+                           headers: [("Retry-After", "1")])
+        case .internalError:
+            return Details(status: 500, code: "INTERNAL_ERROR", message: "Something went wrong on our side.")
+        }
+    }
+
+    /// The one place where errors from every layer are categorised. Anything not
+    /// recognised is an internal error (its detail goes to the log only).
+    static func categorise(_ error: any Error) -> APIError {
+        switch error {
+        case let error as APIError:
+            return error
+        case let failure as ValidationFailure:
+            return .validationFailed(failure.fieldErrors)
+        case let error as RepositoryError:
+            switch error {
+            case .emailTaken: return .emailTaken
+            case .idempotencyKeyReused: return .idempotencyKeyReused
+            case .unknownCursor: return .invalidQuery("The after cursor was not issued by this server.")
+            case .unavailable: return .serviceUnavailable
+            }
+        case let failure as JSONBodyParser.Failure:
+            switch failure {
+            case .empty: return .malformedJSON("The request body is empty; send a JSON object.")
+            case .invalidUTF8: return .malformedJSON("The request body is not valid UTF-8.")
+            case .invalidJSON: return .malformedJSON("The request body is not valid JSON.")
+            case .notAnObject: return .malformedJSON("The request body must be a JSON object.")
+            }
+        default:
+            return .internalError
+        }
+    }
+}

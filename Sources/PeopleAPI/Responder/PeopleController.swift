@@ -1,0 +1,110 @@
+import Crypto
+import HTTPMessages
+
+/// The people endpoints: create, get by id, list. Each returns a success response or throws.
+struct PeopleController: Sendable {
+    let repository: any PersonRepository
+    let idempotencyGate = IdempotencyGate()
+
+    static let defaultPageSize = 20
+    static let pageSizes = 1...100
+
+    /// Checks in the contract's order after method and `Accept`:
+    /// Content-Type → size → key format → JSON → fields → key replay → email uniqueness.
+    func create(_ request: ServerRequest) throws -> ServerResponse {
+        guard ContentNegotiation.isJSON(contentType: request.header("content-type")) else { throw APIError.unsupportedMediaType }
+        let body: [UInt8]
+        switch request.body {
+        case .tooLarge: throw APIError.payloadTooLarge
+        case .incomplete: throw APIError.badRequest("The request body was cut short or its length was invalid.")
+        case .complete(let bytes): body = bytes
+        }
+        let key = request.header("idempotency-key")
+        if let key, !RequestHeaders.isWellFormedIdempotencyKey(key) { throw APIError.invalidIdempotencyKey }
+        let submission = try PersonValidator.validate(try JSONBodyParser.parseObject(body).get()).get()
+
+        let outcome: CreateOutcome
+        if let key {
+            let record = IdempotencyRecord(key: key, fingerprint: Self.fingerprint(body))
+            guard let result = try idempotencyGate.whileHolding(key, { try repository.create(submission, idempotency: record) })
+            else { throw APIError.idempotencyKeyInUse }
+            outcome = result
+        } else {
+            outcome = try repository.create(submission, idempotency: nil)
+        }
+
+        switch outcome {
+        case .created(let person):
+            return try ResponseBuilder.json(status: 201, person, headers: [("Location", Self.location(of: person))])
+        case .replayed(let person):
+            return try ResponseBuilder.json(status: 201, person, headers: [
+                ("Location", Self.location(of: person)), ("Idempotent-Replayed", "true"),
+            ])
+        }
+    }
+
+    func get(id rawID: String, _ request: ServerRequest) throws -> ServerResponse {
+        guard let id = PersonID.canonical(rawID), let person = try repository.find(id: id) else { throw APIError.notFound }
+        // People never change, so the id is a sufficient validator.
+        let etag = "\"\(person.id)\""
+        let caching = [("ETag", etag), ("Cache-Control", "private, no-cache")]
+        if let candidates = request.header("if-none-match"), Self.matches(candidates, etag: etag) {
+            return ServerResponse(status: 304, headers: caching)
+        }
+        return try ResponseBuilder.json(status: 200, person, headers: caching)
+    }
+
+    func list(query: String) throws -> ServerResponse {
+        var limit = Self.defaultPageSize
+        var cursor: PageCursor?
+        for (name, value) in QueryString.pairs(query) {
+            switch name {
+            case "limit":
+                guard value.utf8.count <= 3, value.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }),
+                      let number = Int(value), Self.pageSizes.contains(number)
+                else { throw APIError.invalidQuery("limit must be a whole number from 1 to 100.") }
+                limit = number
+            case "after":
+                guard let parsed = PageCursor(token: value) else {
+                    throw APIError.invalidQuery("The after cursor was not issued by this server.")
+                }
+                cursor = parsed
+            default:
+                continue
+            }
+        }
+        let page = try repository.list(limit: limit, after: cursor)
+        return try ResponseBuilder.json(status: 200, PageBody(items: page.items, next: page.next?.token))
+    }
+
+    private struct PageBody: Encodable {
+        let items: [Person]
+        let next: String?
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(items, forKey: .items)
+            try container.encode(next, forKey: .next)  // `null` on the last page
+        }
+
+        enum CodingKeys: String, CodingKey { case items, next }
+    }
+
+    static func location(of person: Person) -> String { "/api/people/\(person.id)" }
+
+    static func fingerprint(_ body: [UInt8]) -> String {
+        SHA256.hash(data: body).map { byte in
+            let hex = String(byte, radix: 16)
+            return byte < 16 ? "0" + hex : hex
+        }.joined()
+    }
+
+    /// `If-None-Match`: a list of entity tags (weak ones compare equal too) or `*`.
+    static func matches(_ header: String, etag: String) -> Bool {
+        header.split(separator: ",").contains { candidate in
+            var tag = candidate.trimmingSpaces()
+            if tag.hasPrefix("W/") { tag.removeFirst(2) }
+            return tag == etag || tag == "*"
+        }
+    }
+}

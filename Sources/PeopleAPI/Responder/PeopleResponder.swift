@@ -1,0 +1,94 @@
+import HTTPMessages
+import Logging
+
+/// The HTTP face of the application: routes, method and `Accept` checks, the
+/// headers every response carries, error envelopes, and one log line per request.
+public final class PeopleResponder: RequestHandler {
+    private let people: PeopleController
+    private let repository: any PersonRepository
+    private let logger: Logger
+
+    public init(repository: any PersonRepository, logger: Logger) {
+        self.repository = repository
+        self.people = PeopleController(repository: repository)
+        self.logger = logger
+    }
+
+    public func handle(_ request: ServerRequest) -> ServerResponse {
+        let started = ContinuousClock.now
+        let correlationID = RequestHeaders.correlationID(params: request.params, headers: request.headers)
+        var response: ServerResponse
+        do {
+            response = try route(request)
+        } catch {
+            let apiError = APIError.categorise(error)
+            if apiError == .internalError || apiError == .serviceUnavailable {
+                logger.error("request failed", metadata: ["correlation_id": "\(correlationID)", "error": "\(LogSafe.text(String(describing: error)))"])
+            }
+            response = ResponseBuilder.error(apiError, correlationID: correlationID)
+        }
+        addCommonHeaders(to: &response, correlationID: correlationID)
+        let elapsed = ContinuousClock.now - started
+        logger.info("\(LogSafe.text(request.method)) \(LogSafe.text(request.path)) \(response.status)", metadata: [
+            "duration_ms": "\(Self.milliseconds(elapsed))",
+            "correlation_id": "\(correlationID)",
+        ])
+        return response
+    }
+
+    private static func milliseconds(_ duration: Duration) -> String {
+        let value = Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+        return String(Double(Int(value * 1000)) / 1000)
+    }
+
+    private func route(_ request: ServerRequest) throws -> ServerResponse {
+        let segments = request.path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+        switch Array(segments) {
+        case ["api", "people"]:
+            try require(request, allowed: ["GET", "POST"])
+            return request.method == "POST" ? try people.create(request) : try people.list(query: request.query)
+        case let parts where parts.count == 3 && parts[0] == "api" && parts[1] == "people" && !parts[2].isEmpty:
+            try require(request, allowed: ["GET"])
+            return try people.get(id: String(parts[2]), request)
+        case ["api", "health"]:
+            try require(request, allowed: ["GET"])
+            return try health()
+        default:
+            throw APIError.notFound
+        }
+    }
+
+    /// Method first, then `Accept`: the first two checks of every endpoint.
+    private func require(_ request: ServerRequest, allowed: [String]) throws {
+        guard allowed.contains(request.method) else { throw APIError.methodNotAllowed(allow: allowed) }
+        guard ContentNegotiation.acceptsJSON(request.header("accept")) else { throw APIError.notAcceptable }
+    }
+
+    private func health() throws -> ServerResponse {
+        do {
+            try repository.checkHealth()
+        } catch {
+            logger.warning("health check failed", metadata: ["error": "\(LogSafe.text(String(describing: error)))"])
+            throw APIError.serviceUnavailable
+        }
+        return try ResponseBuilder.json(status: 200, ["status": "ok", "database": "ok"])
+    }
+
+    private func addCommonHeaders(to response: inout ServerResponse, correlationID: String) {
+        response.headers.append(("X-Request-ID", correlationID))
+        response.headers.append(("X-Content-Type-Options", "nosniff"))
+        if response.header("Cache-Control") == nil {
+            response.headers.append(("Cache-Control", "no-store"))
+        }
+    }
+}
+
+/// Escapes control characters so that a request can never forge a log line.
+enum LogSafe {
+    static func text(_ value: String) -> String {
+        guard value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return value }
+        return value.unicodeScalars.map { scalar in
+            scalar.properties.generalCategory == .control ? "\\u{\(String(scalar.value, radix: 16))}" : String(scalar)
+        }.joined()
+    }
+}

@@ -1,0 +1,28 @@
+/// Rules for the request headers the contract gives a format to.
+enum RequestHeaders {
+    /// 1–64 of `A-Za-z0-9-_.`: a client's `X-Request-ID` that may be echoed back.
+    static func isWellFormedRequestID(_ value: String) -> Bool {
+        (1...64).contains(value.utf8.count) && value.utf8.allSatisfy { byte in
+            (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+                || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
+        }
+    }
+
+    /// 1–255 visible ASCII characters.
+    static func isWellFormedIdempotencyKey(_ value: String) -> Bool {
+        (1...255).contains(value.utf8.count) && value.utf8.allSatisfy { (0x21...0x7E).contains($0) }
+    }
+
+    /// nginx's id (`REQUEST_ID` param, already decided by its map), else the client's
+    /// well-formed `X-Request-ID`, else a new one, so standalone use still correlates.
+    static func correlationID(params: [String: String], headers: [String: String]) -> String {
+        if let fromProxy = params["REQUEST_ID"], isWellFormedRequestID(fromProxy) { return fromProxy }
+        if let fromClient = headers["x-request-id"], isWellFormedRequestID(fromClient) { return fromClient }
+        var generator = SystemRandomNumberGenerator()
+        return (0..<2).map { _ in
+            let hex = String(generator.next() as UInt64, radix: 16)
+            return String(repeating: "0", count: 16 - hex.count) + hex
+        }.joined()
+    }
+}
