@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian packages a goal needs, only those that are missing.
+#   scripts/install-deps.sh run|test|bench
+set -euo pipefail
+
+packages=(libfcgi-dev libfcgi-bin nginx spawn-fcgi sqlite3)
+case "${1:-run}" in
+    run) ;;
+    test) packages+=(chromium chromium-driver python3-venv) ;;
+    bench) packages+=(wrk) ;;
+    *) echo "usage: $0 run|test|bench" >&2; exit 2 ;;
+esac
+
+missing=()
+for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" != "0" ]; then
+    echo "Missing Debian packages: ${missing[*]}. Install them as root: apt-get install -y ${missing[*]}" >&2
+    exit 1
+fi
+echo "Installing Debian packages: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
