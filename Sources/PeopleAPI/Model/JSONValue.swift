@@ -65,10 +65,27 @@ public enum JSONBodyParser {
     public static func parseObject(_ body: [UInt8]) -> Result<[String: JSONValue], Failure> {
         guard !body.isEmpty else { return .failure(.empty) }
         guard String(validating: body, as: UTF8.self) != nil else { return .failure(.invalidUTF8) }
+        // Foundation's scanner lets a raw control character inside a string through
+        // to the decoding step; JSON (RFC 8259) forbids it, so refuse it here.
+        guard !containsRawControlCharacterInString(body) else { return .failure(.invalidJSON) }
         guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(body)) else {
             return .failure(.invalidJSON)
         }
         guard case .object(let members) = value else { return .failure(.notAnObject) }
         return .success(members)
+    }
+
+    private static func containsRawControlCharacterInString(_ body: [UInt8]) -> Bool {
+        var inString = false
+        var escaped = false
+        for byte in body {
+            if inString {
+                if byte < 0x20 { return true }
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+            } else if byte == UInt8(ascii: "\"") {
+                inString = true
+            }
+        }
+        return false
     }
 }

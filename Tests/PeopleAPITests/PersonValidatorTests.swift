@@ -1,0 +1,134 @@
+import Testing
+@testable import PeopleAPI
+
+@Suite struct PersonValidatorTests {
+    private func validate(_ json: String) -> Result<NewPerson, ValidationFailure> {
+        guard case .success(let object) = JSONBodyParser.parseObject(Array(json.utf8)) else {
+            Issue.record("not a JSON object: \(json)")
+            return .failure(ValidationFailure(fieldErrors: [:]))
+        }
+        return PersonValidator.validate(object)
+    }
+
+    private func errors(_ json: String) -> [String: [String]] {
+        if case .failure(let failure) = validate(json) { return failure.fieldErrors }
+        return [:]
+    }
+
+    @Test("valid submissions are normalised", arguments: [
+        (#"{"name":"  Ada Lovelace ","email":" ada@Example.COM ","age":36}"#, NewPerson(name: "Ada Lovelace", email: "ada@example.com", age: 36)),
+        (#"{"name":"Ada","email":"Ada.L@example.com","age":36.0}"#, NewPerson(name: "Ada", email: "Ada.L@example.com", age: 36)),
+        (#"{"name":"Ada","email":"a@b.co","age":null}"#, NewPerson(name: "Ada", email: "a@b.co", age: nil)),
+        (#"{"name":"Ada","email":"a@sub-domain.example.org"}"#, NewPerson(name: "Ada", email: "a@sub-domain.example.org", age: nil)),
+        (#"{"name":"Zoë","email":"z@x.io","age":0}"#, NewPerson(name: "Zoë", email: "z@x.io", age: 0)),
+        (#"{"name":"Old","email":"o@x.io","age":150}"#, NewPerson(name: "Old", email: "o@x.io", age: 150)),
+    ])
+    func valid(json: String, expected: NewPerson) throws {
+        #expect(try validate(json).get() == expected)
+    }
+
+    @Test("each broken rule is reported on its field", arguments: [
+        (#"{"email":"a@b.co"}"#, "name", ValidationMessage.required),
+        (#"{"name":null,"email":"a@b.co"}"#, "name", ValidationMessage.required),
+        (#"{"name":42,"email":"a@b.co"}"#, "name", ValidationMessage.notAString),
+        (#"{"name":"   ","email":"a@b.co"}"#, "name", ValidationMessage.blankName),
+        (#"{"name":"a\u0007b","email":"a@b.co"}"#, "name", ValidationMessage.controlCharacters),
+        (#"{"name":"a\nb","email":"a@b.co"}"#, "name", ValidationMessage.controlCharacters),
+        (#"{"name":"a\u0000","email":"a@b.co"}"#, "name", ValidationMessage.controlCharacters),
+        (#"{"name":"Ada"}"#, "email", ValidationMessage.required),
+        (#"{"name":"Ada","email":["a@b.co"]}"#, "email", ValidationMessage.notAString),
+        (#"{"name":"Ada","email":"ab.co"}"#, "email", ValidationMessage.invalidEmail),
+        (#"{"name":"Ada","email":"a@@b.co"}"#, "email", ValidationMessage.invalidEmail),
+        (#"{"name":"Ada","email":"a@b@c.co"}"#, "email", ValidationMessage.invalidEmail),
+        (#"{"name":"Ada","email":"@b.co"}"#, "email", ValidationMessage.invalidEmail),
+        (#"{"name":"Ada","email":"a@localhost"}"#, "email", ValidationMessage.invalidEmail),
+        (#"{"name":"Ada","email":"a@-b.co"}"#, "email", ValidationMessage.invalidEmail),
+        (#"{"name":"Ada","email":"a@b-.co"}"#, "email", ValidationMessage.invalidEmail),
+        (#"{"name":"Ada","email":"a@b..co"}"#, "email", ValidationMessage.invalidEmail),
+        (#"{"name":"Ada","email":"a@b.co."}"#, "email", ValidationMessage.invalidEmail),
+        (#"{"name":"Ada","email":"a b@c.co"}"#, "email", ValidationMessage.invalidEmail),
+        (#"{"name":"Ada","email":"a@b_c.co"}"#, "email", ValidationMessage.invalidEmail),
+        (#"{"name":"Ada","email":"a@b.c o"}"#, "email", ValidationMessage.invalidEmail),
+        (#"{"name":"Ada","email":"a@b.co","age":36.5}"#, "age", ValidationMessage.invalidAge),
+        (#"{"name":"Ada","email":"a@b.co","age":"36"}"#, "age", ValidationMessage.invalidAge),
+        (#"{"name":"Ada","email":"a@b.co","age":true}"#, "age", ValidationMessage.invalidAge),
+        (#"{"name":"Ada","email":"a@b.co","age":false}"#, "age", ValidationMessage.invalidAge),
+        (#"{"name":"Ada","email":"a@b.co","age":-1}"#, "age", ValidationMessage.invalidAge),
+        (#"{"name":"Ada","email":"a@b.co","age":151}"#, "age", ValidationMessage.invalidAge),
+        (#"{"name":"Ada","email":"a@b.co","age":1e400}"#, "age", ValidationMessage.invalidAge),
+        (#"{"name":"Ada","email":"a@b.co","age":123456789012345678901234567890}"#, "age", ValidationMessage.invalidAge),
+        (#"{"name":"Ada","email":"a@b.co","age":[36]}"#, "age", ValidationMessage.invalidAge),
+        (#"{"name":"Ada","email":"a@b.co","age":{}}"#, "age", ValidationMessage.invalidAge),
+        (#"{"name":"Ada","email":"a@b.co","nickname":"A"}"#, "nickname", ValidationMessage.unknownField),
+        (#"{"name":"Ada","email":"a@b.co","id":"x"}"#, "id", ValidationMessage.serverAssigned),
+        (#"{"name":"Ada","email":"a@b.co","created_at":"x"}"#, "created_at", ValidationMessage.serverAssigned),
+    ])
+    func invalid(json: String, field: String, message: String) {
+        let found = errors(json)
+        #expect(found[field]?.contains(message) == true, "\(found)")
+        #expect(found.count == 1, "only \(field) is at fault: \(found)")
+    }
+
+    @Test func nameLengthCountsGraphemeClusters() {
+        // e + U+0301, a skin-toned thumb and a flag are one character each.
+        for unit in ["e\u{301}", "👍🏽", "🇫🇷", "a"] {
+            let exactly100 = String(repeating: unit, count: 100)
+            #expect((try? validate(#"{"name":"\#(exactly100)","email":"a@b.co"}"#).get())?.name == exactly100)
+            #expect(errors(#"{"name":"\#(exactly100)x","email":"a@b.co"}"#)["name"] == [ValidationMessage.nameTooLong])
+        }
+    }
+
+    @Test func emailLengthLimit() {
+        let domain = String(repeating: "a", count: 63) + "." + String(repeating: "b", count: 63) + "." + String(repeating: "c", count: 63) + ".io"
+        let ok = String(repeating: "x", count: 254 - domain.count - 1) + "@" + domain
+        #expect(ok.count == 254)
+        #expect((try? validate(#"{"name":"A","email":"\#(ok)"}"#).get()) != nil)
+        #expect(errors(#"{"name":"A","email":"x\#(ok)"}"#)["email"] == [ValidationMessage.emailTooLong])
+        #expect(errors(#"{"name":"A","email":"a@\#(String(repeating: "b", count: 64)).io"}"#)["email"] == [ValidationMessage.invalidEmail])
+    }
+
+    @Test func everyFieldIsReportedAtOnce() {
+        let found = errors(#"{"name":"","email":"nope","age":200,"id":"1"}"#)
+        #expect(Set(found.keys) == ["name", "email", "age", "id"])
+    }
+
+    @Test func emailDomainIsLowerCasedButNotTheLocalPart() {
+        #expect((try? validate(#"{"name":"A","email":"MiXeD@ExAmPle.Org"}"#).get())?.email == "MiXeD@example.org")
+    }
+}
+
+@Suite struct JSONBodyParserTests {
+    @Test("bodies that are not a JSON object", arguments: [
+        ("", JSONBodyParser.Failure.empty),
+        ("   ", .invalidJSON),
+        ("{", .invalidJSON),
+        ("{\"name\":}", .invalidJSON),
+        ("[]", .notAnObject),
+        ("\"text\"", .notAnObject),
+        ("42", .notAnObject),
+        ("null", .notAnObject),
+        ("{\"a\":1} trailing", .invalidJSON),
+    ])
+    func rejected(body: String, failure: JSONBodyParser.Failure) {
+        #expect(JSONBodyParser.parseObject(Array(body.utf8)) == .failure(failure))
+    }
+
+    @Test func deepNestingIsRefusedWithoutATrap() {
+        for body in [String(repeating: "[", count: 10_000), String(repeating: "{\"a\":", count: 10_000),
+                     String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)] {
+            #expect(JSONBodyParser.parseObject(Array(body.utf8)) == .failure(.invalidJSON))
+        }
+    }
+
+    @Test func invalidUTF8AndRawNULAreRejected() {
+        #expect(JSONBodyParser.parseObject([0x7B, 0x22, 0xFF, 0xFE, 0x22, 0x3A, 0x31, 0x7D]) == .failure(.invalidUTF8))
+        #expect(JSONBodyParser.parseObject(Array("{\"name\":\"a\u{0}b\"}".utf8)) == .failure(.invalidJSON))
+        #expect(JSONBodyParser.parseObject(Array("{\"name\":\"a\nb\"}".utf8)) == .failure(.invalidJSON))
+        #expect(JSONBodyParser.parseObject(Array("{\"name\":\"a\\\"\\nb\"}".utf8)) == .success(["name": .string("a\"\nb")]))
+    }
+
+    @Test func typesAreKept() throws {
+        let object = try JSONBodyParser.parseObject(Array(#"{"b":true,"n":1,"s":"1","z":null}"#.utf8)).get()
+        #expect(object == ["b": .bool(true), "n": .number(1), "s": .string("1"), "z": .null])
+    }
+}
