@@ -1,0 +1,114 @@
+"""Starts and stops the real parts: the people-api binary and nginx with the bundled config."""
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+BINARY = os.environ.get("PEOPLE_API_BINARY", str(ROOT / ".build/debug/people-api"))
+READY_TIMEOUT = 20.0
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until(check, timeout: float, what: str):
+    """Polls a readiness condition; the only waiting the tests do."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.05)
+    raise TimeoutError(f"timed out waiting for {what}")
+
+
+class Stack:
+    """One nginx (bundled config, rendered into a temp prefix) in front of one responder over a temp SQLite file.
+
+    Every process it starts is remembered by PID and stopped by `stop()`, also when a test fails.
+    """
+
+    def __init__(self, rate_limit: int = 0, read_timeout: str = "30s", upstream: str | None = None, responder: bool = True):
+        self.dir = Path(tempfile.mkdtemp(prefix="people-it-"))
+        self.port = free_port()
+        self.socket_path = self.dir / "people-api.sock"
+        self.database = self.dir / "people.sqlite"
+        self.log_path = self.dir / "people-api.log"
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.upstream = upstream or f"unix:{self.socket_path}"
+        self.rate_limit = rate_limit
+        self.read_timeout = read_timeout
+        self.with_responder = responder
+        self.nginx = None
+        self.responder = None
+
+    def start(self):
+        env = dict(os.environ, PORT=str(self.port), UPSTREAM=self.upstream, RATE_LIMIT=str(self.rate_limit),
+                   READ_TIMEOUT=self.read_timeout)
+        subprocess.run([str(ROOT / "scripts/render-nginx.sh"), str(self.dir)], env=env, check=True, stdout=subprocess.DEVNULL)
+        self.nginx = subprocess.Popen(
+            ["nginx", "-p", str(self.dir), "-c", str(self.dir / "nginx.conf"), "-g", "daemon off;"],
+            env=dict(os.environ, TZ="UTC"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if self.with_responder:
+            self.start_responder()
+        else:
+            wait_until(self._nginx_answers, READY_TIMEOUT, "nginx")
+        return self
+
+    def start_responder(self):
+        assert self.responder is None or self.responder.poll() is not None
+        self.log = open(self.log_path, "ab")
+        self.responder = subprocess.Popen(
+            [BINARY, "--listen", f"unix:{self.socket_path}", "--database", str(self.database), "--workers", "8"],
+            stdout=self.log, stderr=self.log)
+        wait_until(self._healthy, READY_TIMEOUT, "GET /api/health")
+
+    def _healthy(self):
+        if self.responder is not None and self.responder.poll() is not None:
+            raise RuntimeError(f"people-api exited with {self.responder.returncode}: {self.log_path.read_text()[-2000:]}")
+        try:
+            return requests.get(self.url + "/api/health", timeout=2).status_code == 200
+        except requests.RequestException:
+            return False
+
+    def _nginx_answers(self):
+        try:
+            requests.get(self.url + "/", timeout=2)
+            return True
+        except requests.RequestException:
+            return False
+
+    def stop_responder(self, sig=signal.SIGTERM, timeout: float = 15.0) -> int:
+        process, self.responder = self.responder, None
+        if process is None or process.poll() is not None:
+            return process.returncode if process else 0
+        process.send_signal(sig)
+        try:
+            return process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            raise
+
+    def stop(self):
+        for process in (self.responder, self.nginx):
+            if process is not None and process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+        self.responder = self.nginx = None
+
+    def responder_log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
