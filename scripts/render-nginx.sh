@@ -1,31 +1,40 @@
 #!/usr/bin/env bash
-# Renders nginx/nginx.conf.template into RUN_DIR/nginx.conf for an unprivileged nginx
-# that keeps its pid, logs and temp files under RUN_DIR.
+# Renders the bundled nginx config.
 #
-#   scripts/render-nginx.sh RUN_DIR
+#   scripts/render-nginx.sh RUN_DIR   nginx.conf + the site into RUN_DIR, for an unprivileged
+#                                     nginx keeping its pid, logs and temp files there
+#                                     (`make run`, the tests, the benchmark)
+#   scripts/render-nginx.sh --site    the site alone on stdout, for /etc/nginx/sites-available
 #
-# Settings (environment): PORT (8080), UPSTREAM (unix:RUN_DIR/people-api.sock),
-# RATE_LIMIT creates per second per client (10; 0 turns the limit off), RATE_BURST (20),
-# READ_TIMEOUT for the responder's answer (30s), WEB_ROOT (nginx/www).
+# Settings (environment), with the RUN_DIR defaults; --site defaults in brackets:
+#   LISTEN        127.0.0.1:$PORT, PORT 8080            [80]
+#   UPSTREAM      unix:RUN_DIR/people-api.sock          [unix:/run/people-api/people-api.sock]
+#   RATE_LIMIT    creates per second per client, 10; 0 turns the limit off; RATE_BURST 20
+#   READ_TIMEOUT  how long nginx waits for the responder, 30s
+#   WEB_ROOT      nginx/www of this checkout            [/srv/people-api]
+#   CONF_DIR      where people-api-fastcgi-params is    [/etc/nginx]
+#   LOG_DIR       RUN_DIR                               [/var/log/nginx]
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")/.." && pwd)"
-run_dir="$(mkdir -p "$1" && cd "$1" && pwd)"
-port="${PORT:-8080}"
-upstream="${UPSTREAM:-unix:$run_dir/people-api.sock}"
+if [ "${1:-}" = "--site" ]; then
+    mode=site
+    run_dir=""
+    : "${LISTEN:=${PORT:-80}}" "${UPSTREAM:=unix:/run/people-api/people-api.sock}"
+    : "${WEB_ROOT:=/srv/people-api}" "${CONF_DIR:=/etc/nginx}" "${LOG_DIR:=/var/log/nginx}"
+else
+    mode=local
+    run_dir="$(mkdir -p "$1" && cd "$1" && pwd)"
+    : "${LISTEN:=127.0.0.1:${PORT:-8080}}" "${UPSTREAM:=unix:$run_dir/people-api.sock}"
+    : "${WEB_ROOT:=$here/nginx/www}" "${CONF_DIR:=$run_dir}" "${LOG_DIR:=$run_dir}"
+fi
 rate="${RATE_LIMIT:-10}"
 burst="${RATE_BURST:-20}"
-read_timeout="${READ_TIMEOUT:-30s}"
-web_root="${WEB_ROOT:-$here/nginx/www}"
-
-mkdir -p "$run_dir/temp"
-cp "$here/nginx/fastcgi_params" "$run_dir/fastcgi_params"
-
 if [ "$rate" = "0" ]; then
     limit="# rate limit off (RATE_LIMIT=0)"
     rate=1
 else
-    limit="limit_req zone=creates burst=$burst nodelay;"
+    limit="limit_req zone=people_api_creates burst=$burst nodelay;"
 fi
 # As root, nginx's workers would switch to nobody and lose access to the socket and temp files.
 if [ "$(id -u)" = "0" ]; then
@@ -34,14 +43,26 @@ else
     user_directive="# running unprivileged as $(id -un)"
 fi
 
-sed -e "s|@RUN_DIR@|$run_dir|g" \
-    -e "s|@CONF_DIR@|$run_dir|g" \
-    -e "s|@PORT@|$port|g" \
-    -e "s|@UPSTREAM@|$upstream|g" \
-    -e "s|@RATE_LIMIT@|$rate|g" \
-    -e "s|@LIMIT_REQ@|$limit|g" \
-    -e "s|@READ_TIMEOUT@|$read_timeout|g" \
-    -e "s|@WEB_ROOT@|$web_root|g" \
-    -e "s|@USER_DIRECTIVE@|$user_directive|g" \
-    "$here/nginx/nginx.conf.template" > "$run_dir/nginx.conf"
+render() {
+    sed -e "s|@RUN_DIR@|$run_dir|g" \
+        -e "s|@CONF_DIR@|$CONF_DIR|g" \
+        -e "s|@LOG_DIR@|$LOG_DIR|g" \
+        -e "s|@LISTEN@|$LISTEN|g" \
+        -e "s|@UPSTREAM@|$UPSTREAM|g" \
+        -e "s|@RATE_LIMIT@|$rate|g" \
+        -e "s|@LIMIT_REQ@|$limit|g" \
+        -e "s|@READ_TIMEOUT@|${READ_TIMEOUT:-30s}|g" \
+        -e "s|@WEB_ROOT@|$WEB_ROOT|g" \
+        -e "s|@USER_DIRECTIVE@|$user_directive|g" \
+        "$1"
+}
+
+if [ "$mode" = "site" ]; then
+    render "$here/nginx/people-api-site.conf.template"
+    exit 0
+fi
+mkdir -p "$run_dir/temp"
+cp "$here/nginx/people-api-fastcgi-params" "$run_dir/people-api-fastcgi-params"
+render "$here/nginx/people-api-site.conf.template" > "$run_dir/people-api-site.conf"
+render "$here/nginx/nginx.conf.template" > "$run_dir/nginx.conf"
 echo "$run_dir/nginx.conf"
