@@ -37,7 +37,8 @@ class Stack:
     Every process it starts is remembered by PID and stopped by `stop()`, also when a test fails.
     """
 
-    def __init__(self, rate_limit: int = 0, read_timeout: str = "30s", upstream: str | None = None, responder: bool = True):
+    def __init__(self, rate_limit: int = 0, read_timeout: str = "30s", upstream: str | None = None, responder: bool = True,
+                 binary: str = BINARY, workers: int = 8, extra_locations: str = ""):
         self.dir = Path(tempfile.mkdtemp(prefix="people-it-"))
         self.port = free_port()
         self.socket_path = self.dir / "people-api.sock"
@@ -48,6 +49,9 @@ class Stack:
         self.rate_limit = rate_limit
         self.read_timeout = read_timeout
         self.with_responder = responder
+        self.binary = binary
+        self.workers = workers
+        self.extra_locations = extra_locations
         self.nginx = None
         self.responder = None
 
@@ -55,6 +59,11 @@ class Stack:
         env = dict(os.environ, PORT=str(self.port), UPSTREAM=self.upstream, RATE_LIMIT=str(self.rate_limit),
                    READ_TIMEOUT=self.read_timeout)
         subprocess.run([str(ROOT / "scripts/render-nginx.sh"), str(self.dir)], env=env, check=True, stdout=subprocess.DEVNULL)
+        if self.extra_locations:
+            site = self.dir / "people-api-site.conf"
+            text = site.read_text()
+            cut = text.rindex("}")
+            site.write_text(text[:cut] + self.extra_locations + "\n" + text[cut:])
         self.nginx = subprocess.Popen(
             ["nginx", "-p", str(self.dir), "-c", str(self.dir / "nginx.conf"), "-g", "daemon off;"],
             env=dict(os.environ, TZ="UTC"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -68,7 +77,7 @@ class Stack:
         assert self.responder is None or self.responder.poll() is not None
         self.log = open(self.log_path, "ab")
         self.responder = subprocess.Popen(
-            [BINARY, "--listen", f"unix:{self.socket_path}", "--database", str(self.database), "--workers", "8"],
+            [self.binary, "--listen", f"unix:{self.socket_path}", "--database", str(self.database), "--workers", str(self.workers)],
             stdout=self.log, stderr=self.log)
         wait_until(self._healthy, READY_TIMEOUT, "GET /api/health")
 

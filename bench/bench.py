@@ -1,0 +1,177 @@
+"""`make bench`: people-api through the bundled nginx, against two controls measured in the same run.
+
+Controls: nginx answering `return 201` itself (the ceiling of nginx), and bench/minimal-responder.c
+behind the same nginx settings (the floor cost of FastCGI). Ratios to the minimal responder are the
+figures that count; absolute numbers drift on shared machines.
+
+Environment: BENCH_SMOKE=1 (a few seconds, for `make test`), BENCH_DURATION (seconds, 10),
+BENCH_WORKERS (16), BENCH_LARGE=0 to skip the 1,000,000-people run.
+"""
+import csv
+import datetime
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+import requests  # noqa: E402
+
+from stack import ROOT, Stack, wait_until  # noqa: E402
+
+SMOKE = os.environ.get("BENCH_SMOKE") == "1"
+DURATION = 1 if SMOKE else int(os.environ.get("BENCH_DURATION", "10"))
+WARMUP = 0 if SMOKE else 2
+CONNECTIONS = [16] if SMOKE else [16, 64]
+WORKERS = int(os.environ.get("BENCH_WORKERS", "16"))
+LARGE = not SMOKE and os.environ.get("BENCH_LARGE", "1") == "1"
+RELEASE = ROOT / ".build/release/people-api"
+MINIMAL = ROOT / ".build/bench/minimal-responder"
+SCRIPT = ROOT / "bench/workload.lua"
+CEILING = ('location = /bench/ceiling { default_type "application/json; charset=utf-8"; '
+           "return 201 '{\"id\":\"01939a5e-7c1a-7b3e-9f2d-2c5b8e4f1a90\",\"name\":\"Ada\",\"email\":\"ada@example.com\","
+           "\"age\":null,\"created_at\":\"2026-11-22T10:15:30.123Z\"}'; }")
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid):
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def peak_rss_mib(pid):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def wrk(url, workload, connections, duration, pid=None, path="/", ids_file=None):
+    env = dict(os.environ, WORKLOAD=workload, RUN_ID=uuid.uuid4().hex[:8], CEILING_PATH=path, IDS_FILE=ids_file or "")
+    command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{duration}s", "--timeout", "5s", "-s", str(SCRIPT), url]
+    if WARMUP:
+        subprocess.run(command[:5] + [f"{WARMUP}s"] + command[7:], env=env, check=True, capture_output=True)
+        env["RUN_ID"] = uuid.uuid4().hex[:8]
+    cpu_before = cpu_seconds(pid) if pid else 0.0
+    output = subprocess.run(command, env=env, check=True, capture_output=True, text=True).stdout
+    cpu_after = cpu_seconds(pid) if pid else 0.0
+    values = {}
+    for line in output.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[0].isupper():
+            values[parts[0]] = int(parts[1])
+        if line.startswith("Requests/sec:"):
+            values["RPS"] = float(line.split()[1])
+    requests_done = max(1, values.get("REQUESTS", 1))
+    return {
+        "rps": values.get("RPS", 0.0),
+        "p50_ms": values.get("P50_US", 0) / 1000,
+        "p99_ms": values.get("P99_US", 0) / 1000,
+        "unexpected": values.get("UNEXPECTED", 0) + values.get("ERRORS", 0),
+        "requests": requests_done,
+        "cpu_us": (cpu_after - cpu_before) * 1e6 / requests_done if pid else None,
+    }
+
+
+def seed(url, count):
+    session = requests.Session()
+    ids = []
+    for index in range(count):
+        response = session.post(url + "/api/people", json={"name": f"Seed {index}", "email": f"seed-{uuid.uuid4().hex}@example.com"}, timeout=10)
+        response.raise_for_status()
+        ids.append(response.json()["id"])
+    return ids
+
+
+def fill_store(database, count):
+    """Adds `count` people straight into SQLite, as a store that has lived a while."""
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    with sqlite3.connect(database) as db:
+        db.executemany(
+            "INSERT INTO person (id, name, email, email_key, age, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            ((str(uuid.uuid4()), f"Filler {i}", f"filler-{i}@example.com", f"filler-{i}@example.com", i % 150, now)
+             for i in range(count)))
+
+
+def main():
+    results = []
+    started = []
+    try:
+        product = Stack(rate_limit=0, binary=str(RELEASE), workers=WORKERS)
+        started.append(product)
+        product.start()
+        ids_file = product.dir / "ids.txt"
+        ids_file.write_text("\n".join(seed(product.url, 20 if SMOKE else 1000)) + "\n")
+
+        control = Stack(rate_limit=0, responder=False, upstream=f"unix:{product.dir}/minimal.sock", extra_locations=CEILING)
+        started.append(control)
+        control.start()
+        minimal = subprocess.Popen([str(MINIMAL), f"{product.dir}/minimal.sock", str(WORKERS)])
+        try:
+            wait_until(lambda: requests.post(control.url + "/api/people", data=b"{}", timeout=2).status_code == 201, 20, "minimal responder")
+            pid = product.responder.pid
+            for connections in CONNECTIONS:
+                floor = wrk(control.url, "create", connections, DURATION, pid=minimal.pid)
+                results.append(("control: minimal libfcgi responder", connections, floor, None))
+                ceiling = wrk(control.url, "ceiling", connections, DURATION, path="/bench/ceiling")
+                results.append(("control: nginx return 201", connections, ceiling, None))
+                for workload in ["create", "invalid", "get", "list"]:
+                    measured = wrk(product.url, workload, connections, DURATION, pid=pid, ids_file=str(ids_file))
+                    results.append((workload, connections, measured, floor["rps"]))
+            rss = peak_rss_mib(pid)
+            minimal_rss = peak_rss_mib(minimal.pid)
+            if LARGE:
+                empty_create = next(r for r in results if r[0] == "create" and r[1] == 16)[2]["rps"]
+                product.stop_responder()
+                fill_store(product.database, 1_000_000)
+                product.start_responder()
+                large = wrk(product.url, "create", 16, DURATION, pid=product.responder.pid)
+                results.append(("create, 1,000,000 people stored", 16, large, floor_16(results)))
+                print(f"create throughput with 1,000,000 people / on the seeded store: {large['rps'] / empty_create:.2f}")
+        finally:
+            minimal.terminate()
+            minimal.wait(timeout=10)
+    finally:
+        for stack in started:
+            stack.stop()
+    report(results, rss, minimal_rss)
+
+
+def floor_16(results):
+    return next(r for r in results if r[0].startswith("control: minimal") and r[1] == 16)[2]["rps"]
+
+
+def report(results, rss, minimal_rss):
+    header = ["workload", "connections", "requests/s", "p50 ms", "p99 ms", "unexpected status or errors", "responder CPU µs/request", "ratio to minimal responder"]
+    rows = []
+    for name, connections, measured, floor in results:
+        rows.append([name, connections, f"{measured['rps']:.0f}", f"{measured['p50_ms']:.2f}", f"{measured['p99_ms']:.2f}",
+                     measured["unexpected"], "" if measured["cpu_us"] is None else f"{measured['cpu_us']:.0f}",
+                     "" if floor is None else f"{measured['rps'] / floor:.2f}"])
+    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    lines = [f"people-api benchmark, commit {commit}, {datetime.datetime.now().isoformat(timespec='seconds')}, "
+             f"{DURATION}s per run, {WORKERS} workers, Unix socket" + (" (smoke)" if SMOKE else ""), "",
+             "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    lines += ["", f"responder peak RSS: {rss:.1f} MiB (minimal responder: {minimal_rss:.1f} MiB)"]
+    table = "\n".join(lines)
+    print(table)
+    out = ROOT / "bench/results"
+    out.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    (out / f"bench-{stamp}.md").write_text(table + "\n")
+    with open(out / f"bench-{stamp}.csv", "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    bad = [row for row in rows if row[5] != 0]
+    if bad:
+        print(f"unexpected statuses in: {[row[0] for row in bad]}", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

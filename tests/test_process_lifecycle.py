@@ -1,0 +1,94 @@
+"""The responder as a process: under spawn-fcgi, SIGTERM under load, kill -9 under load."""
+import concurrent.futures
+import signal
+import sqlite3
+import subprocess
+import threading
+
+import pytest
+import requests
+
+from conftest import Api, assert_envelope, unique_email
+from stack import BINARY, READY_TIMEOUT, Stack, wait_until
+
+
+def test_runs_under_spawn_fcgi_on_the_inherited_socket():
+    stack = Stack(rate_limit=0, responder=False)
+    spawned = None
+    try:
+        stack.start()
+        spawned = subprocess.Popen(["spawn-fcgi", "-n", "-s", str(stack.socket_path), "-M", "0660", "--",
+                                    BINARY, "--database", str(stack.database)],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_until(lambda: requests.get(stack.url + "/api/health", timeout=2).status_code == 200, READY_TIMEOUT, "health")
+        created = Api(stack.url).create({"name": "Spawned", "email": unique_email("spawn")})
+        assert created.status_code == 201
+        spawned.send_signal(signal.SIGTERM)
+        assert spawned.wait(timeout=15) == 0
+    finally:
+        if spawned is not None and spawned.poll() is None:
+            spawned.kill()
+            spawned.wait()
+        stack.stop()
+
+
+def load(stack, count, stop_after, action):
+    """`count` creates from 8 threads; `action` runs once `stop_after` answers have arrived."""
+    answers = []
+    lock = threading.Lock()
+    fired = threading.Event()
+
+    def one(index):
+        body = {"name": f"Load {index}", "email": unique_email(f"load{index}")}
+        key = {"Idempotency-Key": f"load-{index}-{body['email']}"}
+        try:
+            response = Api(stack.url).create(body, headers=key)
+        except requests.RequestException as error:
+            response = error
+        with lock:
+            answers.append((body, key, response))
+            if len(answers) >= stop_after and not fired.is_set():
+                fired.set()
+                action()
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(one, range(count)))
+    return answers
+
+
+def stored_emails(stack):
+    with sqlite3.connect(stack.database) as db:
+        return [row[0] for row in db.execute("SELECT email FROM person")]
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "kill-9"])
+def test_signal_under_load_loses_no_201_and_stores_no_error(sig):
+    stack = Stack(rate_limit=0)
+    try:
+        stack.start()
+        process = stack.responder
+        answers = load(stack, 300, 60, lambda: process.send_signal(sig))
+        code = process.wait(timeout=15)
+        if sig == signal.SIGTERM:
+            assert code == 0
+        stack.responder = None
+        stack.start_responder()
+        stored = stored_emails(stack)
+        api = Api(stack.url)
+        for body, key, response in answers:
+            assert not isinstance(response, Exception), response
+            if response.status_code == 201:
+                assert stored.count(body["email"]) == 1
+                continue
+            assert_envelope(response, 502, "BAD_GATEWAY")
+            if sig == signal.SIGTERM:
+                # A graceful stop finishes what it accepted: an error means nothing was stored.
+                assert body["email"] not in stored
+            # A kill can fall between the commit and the answer: the same key makes the retry safe.
+            retried = api.create(body, headers=key)
+            assert retried.status_code == 201
+        final = stored_emails(stack)
+        assert all(final.count(body["email"]) == 1 for body, _, _ in answers)
+        assert any(r.status_code == 201 for _, _, r in answers)
+    finally:
+        stack.stop()
