@@ -5,7 +5,7 @@ behind the same nginx settings (the floor cost of FastCGI). Ratios to the minima
 figures that count; absolute numbers drift on shared machines.
 
 Environment: BENCH_SMOKE=1 (a few seconds, for `make test`), BENCH_DURATION (seconds, 10),
-BENCH_WORKERS (16), BENCH_LARGE=0 to skip the 1,000,000-people run.
+BENCH_WORKERS (16), BENCH_BINARY (.build/release/people-api), BENCH_LARGE=0 to skip the 1,000,000-people run.
 """
 import csv
 import datetime
@@ -28,7 +28,7 @@ WARMUP = 0 if SMOKE else 2
 CONNECTIONS = [16] if SMOKE else [16, 64]
 WORKERS = int(os.environ.get("BENCH_WORKERS", "16"))
 LARGE = not SMOKE and os.environ.get("BENCH_LARGE", "1") == "1"
-RELEASE = ROOT / ".build/release/people-api"
+RELEASE = Path(os.environ.get("BENCH_BINARY", ROOT / ".build/release/people-api"))
 MINIMAL = ROOT / ".build/bench/minimal-responder"
 SCRIPT = ROOT / "bench/workload.lua"
 CEILING = ('location = /bench/ceiling { default_type "application/json; charset=utf-8"; '
@@ -132,7 +132,7 @@ def main():
                 results.append(("create, 1,000,000 people stored", 16, large, floor_16(results)))
                 print(f"create throughput with 1,000,000 people / on the seeded store: {large['rps'] / empty_create:.2f}")
         finally:
-            minimal.terminate()
+            minimal.kill()  # libfcgi's own SIGTERM handler does not wake a blocked accept
             minimal.wait(timeout=10)
     finally:
         for stack in started:

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(libfcgi-dev libfcgi-bin nginx spawn-fcgi sqlite3)
 case "${1:-run}" in
     run) ;;
-    test) packages+=(chromium chromium-driver python3-venv) ;;
+    test) packages+=(chromium chromium-driver python3-venv wrk) ;;
     bench) packages+=(wrk) ;;
     *) echo "usage: $0 run|test|bench" >&2; exit 2 ;;
 esac

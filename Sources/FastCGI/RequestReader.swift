@@ -22,9 +22,11 @@ enum RequestReader {
         var params: [String: String] = [:]
         guard var cursor = envp else { return params }
         while let entry = cursor.pointee {
-            let pair = String(decoding: UnsafeRawBufferPointer(start: entry, count: strlen(entry)), as: UTF8.self)
-            if let equals = pair.firstIndex(of: "=") {
-                params[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
+            let length = strlen(entry)
+            if let equals = memchr(entry, Int32(UInt8(ascii: "=")), length) {
+                let nameLength = UnsafeRawPointer(equals) - UnsafeRawPointer(entry)
+                let name = String(decoding: UnsafeRawBufferPointer(start: entry, count: nameLength), as: UTF8.self)
+                params[name] = String(decoding: UnsafeRawBufferPointer(start: equals + 1, count: length - nameLength - 1), as: UTF8.self)
             }
             cursor += 1
         }

@@ -22,29 +22,27 @@ extension JSONValue: Decodable {
     }
 
     public init(from decoder: any Decoder) throws {
-        if let object = try? decoder.container(keyedBy: AnyKey.self) {
+        // Tried in the order values are most common in a submission: every failed
+        // attempt costs a thrown error inside the decoder.
+        let scalar = try decoder.singleValueContainer()
+        if let text = try? scalar.decode(String.self) {
+            self = .string(text)
+        } else if let number = try? scalar.decode(Double.self) {
+            self = .number(number)
+        } else if scalar.decodeNil() {
+            self = .null
+        } else if let flag = try? scalar.decode(Bool.self) {
+            self = .bool(flag)
+        } else if let object = try? decoder.container(keyedBy: AnyKey.self) {
             var members: [String: JSONValue] = [:]
             for key in object.allKeys {
                 members[key.stringValue] = try object.decode(JSONValue.self, forKey: key)
             }
             self = .object(members)
-            return
-        }
-        if var array = try? decoder.unkeyedContainer() {
+        } else if var array = try? decoder.unkeyedContainer() {
             var elements: [JSONValue] = []
             while !array.isAtEnd { elements.append(try array.decode(JSONValue.self)) }
             self = .array(elements)
-            return
-        }
-        let scalar = try decoder.singleValueContainer()
-        if scalar.decodeNil() {
-            self = .null
-        } else if let flag = try? scalar.decode(Bool.self) {
-            self = .bool(flag)
-        } else if let text = try? scalar.decode(String.self) {
-            self = .string(text)
-        } else if let number = try? scalar.decode(Double.self) {
-            self = .number(number)
         } else {
             // The document already passed the syntax check, so what is left is a
             // number that does not fit a Double.

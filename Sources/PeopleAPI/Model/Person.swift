@@ -27,23 +27,6 @@ public struct Person: Sendable, Equatable {
     }
 }
 
-extension Person: Encodable {
-    private enum CodingKeys: String, CodingKey {
-        case id, name, email, age
-        case createdAt = "created_at"
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(name, forKey: .name)
-        try container.encode(email, forKey: .email)
-        // `null`, not a missing key, when the client sent no age.
-        try container.encode(age, forKey: .age)
-        try container.encode(createdAt, forKey: .createdAt)
-    }
-}
-
 /// A submission that passed validation: normalised, but not yet stored.
 public struct NewPerson: Sendable, Equatable {
     public let name: String

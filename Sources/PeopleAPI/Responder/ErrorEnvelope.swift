@@ -1,19 +1,26 @@
 /// The body of every error response: `{"error": {...}}`.
-struct ErrorEnvelope: Encodable {
-    struct Body: Encodable {
-        let status: Int
-        let code: String
-        let message: String
-        /// Always present, `{}` when no field is at fault, so clients can index it blindly.
-        let errors: [String: [String]]
-        let timestamp: String
-        let correlationID: String
+struct ErrorEnvelope: JSONBody {
+    let status: Int
+    let code: String
+    let message: String
+    /// Always present, `{}` when no field is at fault, so clients can index it blindly.
+    let errors: [String: [String]]
+    let timestamp: String
+    let correlationID: String
 
-        enum CodingKeys: String, CodingKey {
-            case status, code, message, errors, timestamp
-            case correlationID = "correlation_id"
-        }
+    func write(to writer: inout JSONWriter) {
+        writer.raw("{\"error\":{\"status\":")
+        writer.int(status)
+        writer.raw(",\"code\":")
+        writer.string(code)
+        writer.raw(",\"message\":")
+        writer.string(message)
+        writer.raw(",\"errors\":")
+        writer.fieldMessages(errors)
+        writer.raw(",\"timestamp\":")
+        writer.string(timestamp)
+        writer.raw(",\"correlation_id\":")
+        writer.string(correlationID)
+        writer.raw("}}")
     }
-
-    let error: Body
 }

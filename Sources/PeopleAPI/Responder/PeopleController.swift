@@ -35,9 +35,9 @@ struct PeopleController: Sendable {
 
         switch outcome {
         case .created(let person):
-            return try ResponseBuilder.json(status: 201, person, headers: [("Location", Self.location(of: person))])
+            return ResponseBuilder.json(status: 201, person, headers: [("Location", Self.location(of: person))])
         case .replayed(let person):
-            return try ResponseBuilder.json(status: 201, person, headers: [
+            return ResponseBuilder.json(status: 201, person, headers: [
                 ("Location", Self.location(of: person)), ("Idempotent-Replayed", "true"),
             ])
         }
@@ -51,7 +51,7 @@ struct PeopleController: Sendable {
         if let candidates = request.header("if-none-match"), Self.matches(candidates, etag: etag) {
             return ServerResponse(status: 304, headers: caching)
         }
-        return try ResponseBuilder.json(status: 200, person, headers: caching)
+        return ResponseBuilder.json(status: 200, person, headers: caching)
     }
 
     func list(query: String) throws -> ServerResponse {
@@ -74,20 +74,23 @@ struct PeopleController: Sendable {
             }
         }
         let page = try repository.list(limit: limit, after: cursor)
-        return try ResponseBuilder.json(status: 200, PageBody(items: page.items, next: page.next?.token))
+        return ResponseBuilder.json(status: 200, PageBody(items: page.items, next: page.next?.token))
     }
 
-    private struct PageBody: Encodable {
+    private struct PageBody: JSONBody {
         let items: [Person]
         let next: String?
 
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(items, forKey: .items)
-            try container.encode(next, forKey: .next)  // `null` on the last page
+        func write(to writer: inout JSONWriter) {
+            writer.raw("{\"items\":[")
+            for (index, person) in items.enumerated() {
+                if index > 0 { writer.raw(",") }
+                person.write(to: &writer)
+            }
+            writer.raw("],\"next\":")
+            writer.optionalString(next)  // `null` on the last page
+            writer.raw("}")
         }
-
-        enum CodingKeys: String, CodingKey { case items, next }
     }
 
     static func location(of person: Person) -> String { "/api/people/\(person.id)" }

@@ -71,7 +71,7 @@ public final class PeopleResponder: RequestHandler {
             logger.warning("health check failed", metadata: ["error": "\(LogSafe.text(String(describing: error)))"])
             throw APIError.serviceUnavailable
         }
-        return try ResponseBuilder.json(status: 200, ["status": "ok", "database": "ok"])
+        return ResponseBuilder.json(status: 200, HealthBody())
     }
 
     private func addCommonHeaders(to response: inout ServerResponse, correlationID: String) {
@@ -80,6 +80,12 @@ public final class PeopleResponder: RequestHandler {
         if response.header("Cache-Control") == nil {
             response.headers.append(("Cache-Control", "no-store"))
         }
+    }
+}
+
+private struct HealthBody: JSONBody {
+    func write(to writer: inout JSONWriter) {
+        writer.raw(#"{"status":"ok","database":"ok"}"#)
     }
 }
 
