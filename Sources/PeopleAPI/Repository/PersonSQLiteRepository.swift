@@ -6,6 +6,8 @@ import GRDB
 /// holding the person and its idempotency key together.
 public final class PersonSQLiteRepository: PersonRepository {
     private let pool: DatabasePool
+    private let readers: SQLiteReaders
+    private let writer: GroupCommitWriter
 
     /// Opens (creating if missing) the database file and brings its schema up to date.
     public init(path: String, busyTimeout: TimeInterval = 2) throws {
@@ -19,11 +21,13 @@ public final class PersonSQLiteRepository: PersonRepository {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         pool = try DatabasePool(path: path, configuration: configuration)
         try PersonSQLiteSchema.migrator.migrate(pool)
+        readers = SQLiteReaders(path: path, busyTimeout: busyTimeout)
+        writer = GroupCommitWriter(pool: pool)
     }
 
     public func create(_ submission: NewPerson, idempotency: IdempotencyRecord?) throws -> CreateOutcome {
         try translatingErrors {
-            try pool.write { db in
+            try writer.write { [self] db in
                 if let idempotency, let replayed = try replay(idempotency, in: db) {
                     return .replayed(replayed)
                 }
@@ -60,7 +64,7 @@ public final class PersonSQLiteRepository: PersonRepository {
 
     public func find(id: String) throws -> Person? {
         try translatingErrors {
-            try pool.read { db in try fetchPerson(id: id, in: db) }
+            try readers.read { db in try fetchPerson(id: id, in: db) }
         }
     }
 
@@ -73,7 +77,7 @@ public final class PersonSQLiteRepository: PersonRepository {
 
     public func list(limit: Int, after cursor: PageCursor?) throws -> PersonPage {
         try translatingErrors {
-            try pool.read { db in
+            try readers.read { db in
                 if let cursor {
                     let known = try Bool.fetchOne(
                         db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM person WHERE sequence = ? AND id = ?)"),
@@ -98,7 +102,7 @@ public final class PersonSQLiteRepository: PersonRepository {
 
     public func checkHealth() throws {
         try translatingErrors {
-            _ = try pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+            _ = try readers.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") }
         }
     }
 
