@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import PeopleAPI
 
@@ -130,5 +131,14 @@ import Testing
     @Test func typesAreKept() throws {
         let object = try JSONBodyParser.parseObject(Array(#"{"b":true,"n":1,"s":"1","z":null}"#.utf8)).get()
         #expect(object == ["b": .bool(true), "n": .number(1), "s": .string("1"), "z": .null])
+    }
+}
+
+@Suite struct TrimmingTests {
+    @Test("trims like Foundation's whitespacesAndNewlines", arguments: [
+        "  a b  ", "\n\t a \r\n", "\u{00A0}a\u{2003}", "\u{3000}名前\u{3000}", "", "   ", "a", "\u{85}x\u{2028}", "é\u{301} ",
+    ])
+    func matchesFoundation(text: String) {
+        #expect(text.trimmingWhitespace() == text.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 }

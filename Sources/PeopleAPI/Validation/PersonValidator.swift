@@ -35,7 +35,7 @@ public enum PersonValidator {
     private static func validateName(_ value: JSONValue?) -> Result<String, FieldError> {
         guard let value, value != .null else { return .failure(FieldError(ValidationMessage.required)) }
         guard case .string(let raw) = value else { return .failure(FieldError(ValidationMessage.notAString)) }
-        let name = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        let name = raw.trimmingWhitespace()
         var messages: [String] = []
         if name.isEmpty { messages.append(ValidationMessage.blankName) }
         // Characters as a person counts them: grapheme clusters.
@@ -49,7 +49,7 @@ public enum PersonValidator {
     private static func validateEmail(_ value: JSONValue?) -> Result<String, FieldError> {
         guard let value, value != .null else { return .failure(FieldError(ValidationMessage.required)) }
         guard case .string(let raw) = value else { return .failure(FieldError(ValidationMessage.notAString)) }
-        let email = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        let email = raw.trimmingWhitespace()
         if email.isEmpty { return .failure(FieldError(ValidationMessage.required)) }
         var messages: [String] = []
         if email.count > PersonRules.maxEmailLength { messages.append(ValidationMessage.emailTooLong) }
