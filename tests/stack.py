@@ -38,11 +38,11 @@ class Stack:
     """
 
     def __init__(self, rate_limit: int = 0, read_timeout: str = "30s", upstream: str | None = None, responder: bool = True,
-                 binary: str = BINARY, workers: int = 8, extra_locations: str = ""):
+                 binary: str = BINARY, workers: int = 8, extra_locations: str = "", database_dir: Path | None = None):
         self.dir = Path(tempfile.mkdtemp(prefix="people-it-"))
         self.port = free_port()
         self.socket_path = self.dir / "people-api.sock"
-        self.database = self.dir / "people.sqlite"
+        self.database = (database_dir or self.dir) / "people.sqlite"
         self.log_path = self.dir / "people-api.log"
         self.url = f"http://127.0.0.1:{self.port}"
         self.upstream = upstream or f"unix:{self.socket_path}"
