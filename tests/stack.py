@@ -38,7 +38,8 @@ class Stack:
     """
 
     def __init__(self, rate_limit: int = 0, read_timeout: str = "30s", upstream: str | None = None, responder: bool = True,
-                 binary: str = BINARY, workers: int = 8, extra_locations: str = "", database_dir: Path | None = None):
+                 binary: str = BINARY, workers: int = 8, extra_locations: str = "", database_dir: Path | None = None,
+                 responder_args: tuple = ()):
         self.dir = Path(tempfile.mkdtemp(prefix="people-it-"))
         self.port = free_port()
         self.socket_path = self.dir / "people-api.sock"
@@ -52,6 +53,7 @@ class Stack:
         self.binary = binary
         self.workers = workers
         self.extra_locations = extra_locations
+        self.responder_args = list(responder_args)
         self.nginx = None
         self.responder = None
 
@@ -77,7 +79,7 @@ class Stack:
         assert self.responder is None or self.responder.poll() is not None
         self.log = open(self.log_path, "ab")
         self.responder = subprocess.Popen(
-            [self.binary, "--listen", f"unix:{self.socket_path}", "--database", str(self.database), "--workers", str(self.workers)],
+            [self.binary, "--listen", f"unix:{self.socket_path}", "--database", str(self.database), "--workers", str(self.workers)] + self.responder_args,
             stdout=self.log, stderr=self.log)
         wait_until(self._healthy, READY_TIMEOUT, "GET /api/health")
 

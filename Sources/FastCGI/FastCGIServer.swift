@@ -68,6 +68,9 @@ public final class FastCGIServer: Sendable {
         while !isStopping {
             let accepted = FCGX_Accept_r(request)
             if accepted < 0 {
+                // A connection that failed mid-request (a silent peer's read timeout, a
+                // protocol error) is still open: libfcgi would read from it again.
+                if request.pointee.ipcFd >= 0 { FCGX_Free(request, 1) }
                 if isStopping { break }
                 // EAGAIN is the idle timeout waking `accept`; EINTR a signal. Anything
                 // else (EMFILE, say) gets a short pause instead of a hot loop.
@@ -78,6 +81,10 @@ public final class FastCGIServer: Sendable {
                 }
                 continue
             }
+            // Unix sockets do not inherit the listener's timeouts: give every accepted
+            // connection its own, so a peer that stalls mid-body, or sits on a kept
+            // connection, releases its worker.
+            ListeningSocket.setTimeouts(request.pointee.ipcFd, seconds: configuration.idleTimeoutSeconds)
             serve(request)
             FCGX_Finish_r(request)
         }

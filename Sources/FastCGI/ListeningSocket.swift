@@ -31,10 +31,11 @@ enum ListeningSocket {
         return fd
     }
 
-    /// Accepted sockets inherit these on Linux, so a peer that goes quiet mid-request
+    /// Accepted TCP sockets inherit these on Linux, so a peer that goes quiet mid-request
     /// releases its worker; `accept` itself then wakes up periodically, which the
-    /// worker loop treats as a retry.
-    private static func setTimeouts(_ fd: Int32, seconds: Int) {
+    /// worker loop treats as a retry. (Unix sockets do not inherit them; the worker sets
+    /// them on each accepted connection.)
+    static func setTimeouts(_ fd: Int32, seconds: Int) {
         guard seconds > 0 else { return }
         var timeout = timeval(tv_sec: seconds, tv_usec: 0)
         let size = socklen_t(MemoryLayout<timeval>.size)

@@ -1,0 +1,98 @@
+"""A small FastCGI client: the web server's side of the protocol, for talking to the responder directly."""
+import socket
+import struct
+
+BEGIN_REQUEST, ABORT_REQUEST, END_REQUEST, PARAMS, STDIN, STDOUT, STDERR, DATA, GET_VALUES = 1, 2, 3, 4, 5, 6, 7, 8, 9
+RESPONDER, AUTHORIZER, FILTER = 1, 2, 3
+
+
+def record(kind, content=b"", request_id=1, version=1):
+    return struct.pack(">BBHHBx", version, kind, request_id, len(content), 0) + content
+
+
+def name_value_pairs(pairs):
+    out = b""
+    for name, value in pairs:
+        for part in (name, value):
+            out += bytes([len(part)]) if len(part) < 128 else struct.pack(">I", len(part) | 0x80000000)
+        out += name + value
+    return out
+
+
+def params_records(pairs, request_id=1):
+    content = name_value_pairs(pairs)
+    chunks = [content[i:i + 65535] for i in range(0, len(content), 65535)]
+    return b"".join(record(PARAMS, chunk, request_id) for chunk in chunks) + record(PARAMS, b"", request_id)
+
+
+def stdin_records(body, request_id=1, chunk=32768):
+    return b"".join(record(STDIN, body[i:i + chunk], request_id) for i in range(0, len(body), chunk)) + record(STDIN, b"", request_id)
+
+
+def begin(role=RESPONDER, keep=False, request_id=1):
+    return record(BEGIN_REQUEST, struct.pack(">HB5x", role, 1 if keep else 0), request_id)
+
+
+def http_params(method, uri, body=b"", content_type="application/json", extra=()):
+    pairs = [(b"REQUEST_METHOD", method.encode()), (b"REQUEST_URI", uri.encode()),
+             (b"CONTENT_TYPE", content_type.encode()), (b"CONTENT_LENGTH", str(len(body)).encode())]
+    return pairs + list(extra)
+
+
+class Connection:
+    def __init__(self, path, timeout=10.0):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(timeout)
+        self.sock.connect(str(path))
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def read_response(self):
+        """The CGI output up to END_REQUEST, or None when the responder closed first."""
+        output = b""
+        while True:
+            header = self._exactly(8)
+            if header is None:
+                return None
+            _, kind, _, length, padding = struct.unpack(">BBHHBx", header)
+            content = self._exactly(length + padding)
+            if content is None:
+                return None
+            if kind == STDOUT:
+                output += content[:length]
+            elif kind == END_REQUEST:
+                return output
+
+    def _exactly(self, count):
+        data = b""
+        while len(data) < count:
+            try:
+                chunk = self.sock.recv(count - len(data))
+            except (ConnectionResetError, socket.timeout):
+                return None
+            if not chunk:
+                return None
+            data += chunk
+        return data
+
+    def close(self):
+        self.sock.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def request(path, method, uri, body=b"", extra=(), content_type="application/json"):
+    with Connection(path) as connection:
+        connection.send(begin() + params_records(http_params(method, uri, body, content_type, extra)) + stdin_records(body))
+        return connection.read_response()
+
+
+def status_of(output):
+    if not output or not output.startswith(b"Status: "):
+        return None
+    return int(output[8:11])

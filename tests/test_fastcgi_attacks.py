@@ -1,0 +1,152 @@
+"""Hostile bytes straight on the responder's FastCGI socket (no nginx). After each attack the
+responder must still be alive and correct: health 200 and a valid create 201."""
+import concurrent.futures
+import json
+import os
+import stat
+import struct
+import time
+
+import pytest
+
+import fastcgi_client as fcgi
+from conftest import unique_email
+from stack import Stack, wait_until
+
+
+@pytest.fixture(scope="module")
+def responder():
+    # A short idle timeout: attacks that leave a connection half-sent are dropped sooner.
+    stack = Stack(rate_limit=0, responder_args=("--idle-timeout", "2"))
+    try:
+        yield stack.start()
+    finally:
+        stack.stop()
+
+
+def assert_alive(stack):
+    assert stack.responder.poll() is None, "the responder died"
+    assert fcgi.status_of(fcgi.request(stack.socket_path, "GET", "/api/health")) == 200
+    body = json.dumps({"name": "Alive", "email": unique_email("alive")}).encode()
+    assert fcgi.status_of(fcgi.request(stack.socket_path, "POST", "/api/people", body)) == 201
+
+
+def send_raw(stack, data, read=True, timeout=15):
+    with fcgi.Connection(stack.socket_path, timeout=timeout) as connection:
+        try:
+            connection.send(data)
+        except (BrokenPipeError, ConnectionResetError):
+            return None
+        return connection.read_response() if read else None
+
+
+BODY = b'{"name":"Ada","email":"ada@example.com"}'
+
+
+@pytest.mark.parametrize("length", [b"1000", b"3", b"-5", b"abc", b"9223372036854775808", b"99999999999999999999999", b""])
+def test_lying_content_length(responder, length):
+    pairs = [(b"REQUEST_METHOD", b"POST"), (b"REQUEST_URI", b"/api/people"), (b"CONTENT_TYPE", b"application/json"),
+             (b"CONTENT_LENGTH", length)]
+    output = send_raw(responder, fcgi.begin() + fcgi.params_records(pairs) + fcgi.stdin_records(BODY))
+    assert fcgi.status_of(output) in (400, 413, 201, 409), output
+    assert_alive(responder)
+
+
+def test_bodies_over_the_limit_fast_and_slow(responder):
+    big = b"x" * (70 * 1024)
+    output = send_raw(responder, fcgi.begin() + fcgi.params_records(fcgi.http_params("POST", "/api/people", big)) + fcgi.stdin_records(big))
+    assert fcgi.status_of(output) == 413
+    with fcgi.Connection(responder.socket_path, timeout=15) as connection:
+        connection.send(fcgi.begin() + fcgi.params_records(fcgi.http_params("POST", "/api/people", big)))
+        for offset in range(0, len(big), 4096):
+            try:
+                connection.send(fcgi.record(fcgi.STDIN, big[offset:offset + 4096]))
+            except (BrokenPipeError, ConnectionResetError):
+                break
+        try:
+            connection.send(fcgi.record(fcgi.STDIN, b""))
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        assert fcgi.status_of(connection.read_response()) == 413
+    assert_alive(responder)
+
+
+def test_huge_and_many_params_and_invalid_bytes(responder):
+    for pairs in ([(b"HTTP_X_BIG", b"v" * (1 << 20))] + fcgi.http_params("GET", "/api/health"),
+                  [(b"X" * (1 << 20), b"v")] + fcgi.http_params("GET", "/api/health"),
+                  [(b"HTTP_P%d" % i, b"v") for i in range(10000)] + fcgi.http_params("GET", "/api/health"),
+                  [(b"HTTP_X_REQUEST_ID", b"\xff\xfe\x00\r\nX: y")] + fcgi.http_params("GET", "/api/health")):
+        output = send_raw(responder, fcgi.begin() + fcgi.params_records(pairs) + fcgi.stdin_records(b""))
+        assert output is None or fcgi.status_of(output) in (200, 400)
+        if output:
+            head = output.split(b"\r\n\r\n")[0]
+            assert b"\x00" not in head and b"X: y" not in head
+    body = b'{"name":"A\xff\x00","email":"a@b.co"}'
+    assert fcgi.status_of(fcgi.request(responder.socket_path, "POST", "/api/people", body)) == 400
+    assert_alive(responder)
+
+
+def test_protocol_violations(responder):
+    attacks = [
+        fcgi.record(fcgi.BEGIN_REQUEST, struct.pack(">HB5x", 1, 0), version=9) + fcgi.params_records(fcgi.http_params("GET", "/api/health")),
+        fcgi.record(42, b"unknown type") + fcgi.begin() + fcgi.params_records(fcgi.http_params("GET", "/api/health")) + fcgi.stdin_records(b""),
+        fcgi.begin(role=fcgi.AUTHORIZER) + fcgi.params_records(fcgi.http_params("GET", "/api/health")) + fcgi.stdin_records(b""),
+        fcgi.begin(role=fcgi.FILTER) + fcgi.params_records(fcgi.http_params("GET", "/api/health")) + fcgi.stdin_records(b""),
+        fcgi.begin() + fcgi.begin(request_id=2) + fcgi.params_records(fcgi.http_params("GET", "/api/health")) + fcgi.stdin_records(b""),
+        fcgi.begin() + fcgi.params_records(fcgi.http_params("POST", "/api/people", BODY)) + fcgi.record(fcgi.ABORT_REQUEST),
+        fcgi.begin() + fcgi.record(fcgi.PARAMS, b"\x05\x05abc"),  # closed mid-params
+        fcgi.begin() + fcgi.params_records(fcgi.http_params("POST", "/api/people", BODY)) + fcgi.record(fcgi.STDIN, BODY[:5]),  # mid-body
+        b"\x01\x01\x00",  # half a header
+    ]
+    for attack in attacks:
+        # Some of these leave libfcgi waiting for the rest of a request that never comes:
+        # no answer is expected, only that the responder stays alive and correct.
+        output = send_raw(responder, attack, timeout=4)
+        if output is not None and fcgi.status_of(output) is not None:
+            assert fcgi.status_of(output) in (200, 400, 201, 409), output
+        assert_alive(responder)
+    for role in (fcgi.AUTHORIZER, fcgi.FILTER):
+        output = send_raw(responder, fcgi.begin(role=role) + fcgi.params_records(fcgi.http_params("GET", "/api/health")) + fcgi.stdin_records(b""))
+        assert fcgi.status_of(output) != 200  # only RESPONDER is served
+
+
+def test_closed_before_the_answer_is_read(responder):
+    for _ in range(20):
+        send_raw(responder, fcgi.begin() + fcgi.params_records(fcgi.http_params("GET", "/api/people")) + fcgi.stdin_records(b""), read=False)
+    assert_alive(responder)
+
+
+def test_get_values_cannot_be_sent_by_strangers(responder):
+    """libfcgi 2.4.2 overflows a stack buffer on an FCGI_GET_VALUES that names a variable many times.
+    The defence: only the owner and nginx's group may connect to the socket; a supervisor restarts."""
+    mode = stat.S_IMODE(os.stat(responder.socket_path).st_mode)
+    assert mode & 0o007 == 0, f"the socket is reachable by everyone: {oct(mode)}"
+
+
+def test_keep_conn_serves_fifty_requests_on_one_connection(responder):
+    with fcgi.Connection(responder.socket_path) as connection:
+        for _ in range(50):
+            connection.send(fcgi.begin(keep=True) + fcgi.params_records(fcgi.http_params("GET", "/api/health")) + fcgi.stdin_records(b""))
+            assert fcgi.status_of(connection.read_response()) == 200
+    assert_alive(responder)
+
+
+def test_sixty_four_parallel_creates(responder):
+    def create(index):
+        body = json.dumps({"name": f"P{index}", "email": unique_email(f"fcgi{index}")}).encode()
+        return fcgi.status_of(fcgi.request(responder.socket_path, "POST", "/api/people", body))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=64) as pool:
+        assert list(pool.map(create, range(64))) == [201] * 64
+
+
+def test_idle_connections_do_not_take_the_server_down(responder, record_property):
+    """A handful of silent connections pins a handful of workers until the idle timeout; the rest serve."""
+    idle = [fcgi.Connection(responder.socket_path) for _ in range(6)]
+    try:
+        started = time.monotonic()
+        assert fcgi.status_of(fcgi.request(responder.socket_path, "GET", "/api/health")) == 200
+        record_property("request_with_6_idle_connections_s", round(time.monotonic() - started, 3))
+    finally:
+        for connection in idle:
+            connection.close()
+    assert_alive(responder)
