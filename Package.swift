@@ -47,6 +47,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // libFuzzer targets (scripts/fuzz.sh builds them with -sanitize=fuzzer); a corpus replayer otherwise.
+        .executableTarget(
+            name: "people-api-fuzz",
+            dependencies: [
+                "PeopleAPI",
+                "HTTPMessages",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "PeopleAPITests", dependencies: ["PeopleAPI", "HTTPMessages"]),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI", "HTTPMessages"]),
     ],

@@ -53,7 +53,7 @@ def wrk(url, workload, connections, duration, pid=None, path="/", ids_file=None)
     env = dict(os.environ, WORKLOAD=workload, RUN_ID=uuid.uuid4().hex[:8], CEILING_PATH=path, IDS_FILE=ids_file or "")
     command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{duration}s", "--timeout", "5s", "-s", str(SCRIPT), url]
     if WARMUP:
-        subprocess.run(command[:5] + [f"{WARMUP}s"] + command[7:], env=env, check=True, capture_output=True)
+        subprocess.run(command[:6] + [f"{WARMUP}s"] + command[7:], env=env, check=True, capture_output=True)
         env["RUN_ID"] = uuid.uuid4().hex[:8]
     cpu_before = cpu_seconds(pid) if pid else 0.0
     output = subprocess.run(command, env=env, check=True, capture_output=True, text=True).stdout
