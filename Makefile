@@ -4,7 +4,7 @@ DATA_DIR ?= var
 RATE_LIMIT ?= 10
 export PORT DATA_DIR RATE_LIMIT
 
-.PHONY: run test build release deps bench bench-smoke clean
+.PHONY: run test build release bench fuzz clean
 
 run: release
 	scripts/run.sh
@@ -24,5 +24,9 @@ bench:
 	scripts/install-deps.sh bench
 	bench/run.sh
 
+fuzz:
+	scripts/install-deps.sh run
+	scripts/fuzz.sh $(FUZZ_SECONDS)
+
 clean:
-	rm -rf .build .venv test-output
+	rm -rf .build .build-fuzz .venv test-output

@@ -11,6 +11,9 @@ swift build --build-tests
 echo "== swift test"
 swift test --skip-build
 
+echo "== fuzzing smoke run: libFuzzer with AddressSanitizer, 30 s per target"
+scripts/fuzz.sh 30
+
 echo "== python test tools"
 if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi
 .venv/bin/pip install -q --disable-pip-version-check -r tests/requirements.txt
