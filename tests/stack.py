@@ -38,7 +38,7 @@ class Stack:
     """
 
     def __init__(self, rate_limit: int = 0, read_timeout: str = "30s", upstream: str | None = None, responder: bool = True,
-                 binary: str = BINARY, workers: int = 8, extra_locations: str = "", database_dir: Path | None = None,
+                 binary: str = BINARY, workers: int = 16, extra_locations: str = "", database_dir: Path | None = None,
                  responder_args: tuple = ()):
         self.dir = Path(tempfile.mkdtemp(prefix="people-it-"))
         self.port = free_port()

@@ -15,6 +15,9 @@ public final class FastCGIServer: Sendable {
     private let logger: Logger
     private let listenFD = Atomic<Int32>(-1)
     private let stopping = Atomic<Bool>(false)
+    /// Per worker, the kept connection it is waiting on for a next request, if any:
+    /// `stop()` ends those waits, since no `accept` will wake them.
+    private let idleKeptConnections = Mutex<[Int: Int32]>([:])
 
     public init(configuration: ServerConfiguration, handler: any RequestHandler, logger: Logger) {
         self.configuration = configuration
@@ -37,7 +40,7 @@ public final class FastCGIServer: Sendable {
         for index in 0..<max(1, configuration.workerCount) {
             finished.enter()
             let thread = Thread { [self] in
-                serveRequests()
+                serveRequests(worker: index)
                 finished.leave()
             }
             thread.name = "fcgi-worker-\(index)"
@@ -53,11 +56,16 @@ public final class FastCGIServer: Sendable {
         FCGX_ShutdownPending()
         let fd = listenFD.load(ordering: .sequentiallyConsistent)
         if fd >= 0 { shutdown(fd, Int32(SHUT_RDWR)) }
+        // A worker idle on a kept connection is woken by ending its read; the response
+        // direction stays open for a request that has just arrived.
+        idleKeptConnections.withLock { idle in
+            for connection in idle.values { shutdown(connection, Int32(SHUT_RD)) }
+        }
     }
 
     public var isStopping: Bool { stopping.load(ordering: .sequentiallyConsistent) }
 
-    private func serveRequests() {
+    private func serveRequests(worker: Int) {
         let request = UnsafeMutablePointer<FCGX_Request>.allocate(capacity: 1)
         defer { request.deallocate() }
         guard FCGX_InitRequest(request, listenFD.load(ordering: .sequentiallyConsistent), 0) == 0 else {
@@ -66,7 +74,13 @@ public final class FastCGIServer: Sendable {
         }
         defer { FCGX_Free(request, 1) }
         while !isStopping {
+            let kept = request.pointee.ipcFd
+            if kept >= 0 {
+                idleKeptConnections.withLock { $0[worker] = kept }
+                if isStopping { break }
+            }
             let accepted = FCGX_Accept_r(request)
+            if kept >= 0 { _ = idleKeptConnections.withLock { $0.removeValue(forKey: worker) } }
             if accepted < 0 {
                 // A connection that failed mid-request (a silent peer's read timeout, a
                 // protocol error) is still open: libfcgi would read from it again.
