@@ -5,7 +5,8 @@ behind the same nginx settings (the floor cost of FastCGI). Ratios to the minima
 figures that count; absolute numbers drift on shared machines.
 
 Environment: BENCH_SMOKE=1 (a few seconds, for `make test`), BENCH_DURATION (seconds, 10),
-BENCH_WORKERS (16), BENCH_BINARY (.build/release/people-api), BENCH_LARGE=0 to skip the 1,000,000-people run.
+BENCH_WORKERS (16), BENCH_BINARY (.build/release/people-api), BENCH_LARGE=0 to skip the 1,000,000-people run,
+BENCH_SOAK=1 to add 2,000,000 mixed requests and report how the responder's RSS grew after the first 100,000.
 """
 import csv
 import datetime
@@ -28,6 +29,7 @@ WARMUP = 0 if SMOKE else 2
 CONNECTIONS = [16] if SMOKE else [16, 64]
 WORKERS = int(os.environ.get("BENCH_WORKERS", "16"))
 LARGE = not SMOKE and os.environ.get("BENCH_LARGE", "1") == "1"
+SOAK = not SMOKE and os.environ.get("BENCH_SOAK") == "1"
 RELEASE = Path(os.environ.get("BENCH_BINARY", ROOT / ".build/release/people-api"))
 MINIMAL = ROOT / ".build/bench/minimal-responder"
 SCRIPT = ROOT / "bench/workload.lua"
@@ -40,6 +42,32 @@ TICKS = os.sysconf("SC_CLK_TCK")
 def cpu_seconds(pid):
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def current_rss_mib(pid):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def soak(url, pid, ids_file, total=2_000_000, first=100_000):
+    """Mixed requests in bounded wrk runs until `total`; RSS after `first` and at the end."""
+    done, rss_after_first = 0, None
+    rate = wrk(url, "mixed", 16, 5, pid=pid, ids_file=ids_file)["rps"] or 1000
+    while done < total:
+        target = first if rss_after_first is None else total
+        seconds = max(1, min(120, int((target - done) / rate)))
+        measured = wrk(url, "mixed", 16, seconds, pid=pid, ids_file=ids_file)
+        done += measured["requests"]
+        if measured["unexpected"]:
+            raise RuntimeError(f"soak: {measured['unexpected']} unexpected statuses")
+        if rss_after_first is None and done >= first:
+            rss_after_first = current_rss_mib(pid)
+    growth = (current_rss_mib(pid) - rss_after_first) / rss_after_first * 100
+    print(f"soak: {done} mixed requests; RSS {rss_after_first:.1f} MiB after {first}, "
+          f"{current_rss_mib(pid):.1f} MiB at the end: {growth:+.1f}%")
+    return done, rss_after_first, current_rss_mib(pid)
 
 
 def peak_rss_mib(pid):
@@ -123,6 +151,9 @@ def main():
                     results.append((workload, connections, measured, floor["rps"]))
             rss = peak_rss_mib(pid)
             minimal_rss = peak_rss_mib(minimal.pid)
+            if SOAK:
+                soak(product.url, pid, str(ids_file), total=int(os.environ.get("BENCH_SOAK_TOTAL", "2000000")),
+                     first=int(os.environ.get("BENCH_SOAK_FIRST", "100000")))
             if LARGE:
                 empty_create = next(r for r in results if r[0] == "create" and r[1] == 16)[2]["rps"]
                 product.stop_responder()
