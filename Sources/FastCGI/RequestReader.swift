@@ -12,7 +12,6 @@ enum RequestReader {
             method: params["REQUEST_METHOD"] ?? "GET",
             path: path,
             query: query,
-            headers: headers(from: params),
             params: params,
             body: readBody(request.pointee.in, announcedLength: params["CONTENT_LENGTH"], limit: maxBodySize)
         )
@@ -39,20 +38,6 @@ enum RequestReader {
             return (String(uri[..<mark]), String(uri[uri.index(after: mark)...]))
         }
         return (uri, params["QUERY_STRING"] ?? "")
-    }
-
-    private static func headers(from params: [String: String]) -> [String: String] {
-        var headers: [String: String] = [:]
-        for (name, value) in params where name.hasPrefix("HTTP_") {
-            headers[headerName(name.dropFirst(5))] = value
-        }
-        if let type = params["CONTENT_TYPE"], !type.isEmpty { headers["content-type"] = type }
-        if let length = params["CONTENT_LENGTH"], !length.isEmpty { headers["content-length"] = length }
-        return headers
-    }
-
-    private static func headerName(_ param: Substring) -> String {
-        String(param.lowercased().map { $0 == "_" ? "-" : $0 })
     }
 
     /// Never trusts `CONTENT_LENGTH` beyond the limit, and never reads past limit + 1 bytes.

@@ -6,12 +6,12 @@ public struct ServerRequest: Sendable {
     public var path: String
     /// The raw query string, without the leading `?`.
     public var query: String
-    /// HTTP headers with lower-cased, dash-separated names (`content-type`).
-    public var headers: [String: String]
-    /// Every FastCGI parameter, for the few that are not headers (`REQUEST_ID`).
+    /// Every FastCGI parameter: HTTP headers are there CGI-style (`HTTP_ACCEPT`,
+    /// `CONTENT_TYPE`), kept in this one dictionary rather than copied into a second.
     public var params: [String: String]
     public var body: RequestBody
 
+    /// `headers` (any case, `content-type` style) are stored as the parameters nginx would send.
     public init(
         method: String,
         path: String,
@@ -23,13 +23,20 @@ public struct ServerRequest: Sendable {
         self.method = method
         self.path = path
         self.query = query
-        self.headers = headers
         self.params = params
+        for (name, value) in headers { self.params[Self.parameterName(forHeader: name)] = value }
         self.body = body
     }
 
+    /// A request header by its HTTP name, case-insensitively.
     public func header(_ name: String) -> String? {
-        headers[name]
+        params[Self.parameterName(forHeader: name)]
+    }
+
+    /// `content-type` → `CONTENT_TYPE`, `x-request-id` → `HTTP_X_REQUEST_ID`, as CGI names them.
+    static func parameterName(forHeader name: String) -> String {
+        let upper = String(name.uppercased().map { $0 == "-" ? "_" : $0 })
+        return upper == "CONTENT_TYPE" || upper == "CONTENT_LENGTH" ? upper : "HTTP_" + upper
     }
 }
 

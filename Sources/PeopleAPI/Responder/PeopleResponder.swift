@@ -16,7 +16,7 @@ public final class PeopleResponder: RequestHandler {
 
     public func handle(_ request: ServerRequest) -> ServerResponse {
         let started = ContinuousClock.now
-        let correlationID = RequestHeaders.correlationID(params: request.params, headers: request.headers)
+        let correlationID = RequestHeaders.correlationID(request)
         var response: ServerResponse
         do {
             response = try route(request)

@@ -1,3 +1,5 @@
+import HTTPMessages
+
 /// Rules for the request headers the contract gives a format to.
 enum RequestHeaders {
     /// 1–64 of `A-Za-z0-9-_.`: a client's `X-Request-ID` that may be echoed back.
@@ -16,9 +18,9 @@ enum RequestHeaders {
 
     /// nginx's id (`REQUEST_ID` param, already decided by its map), else the client's
     /// well-formed `X-Request-ID`, else a new one, so standalone use still correlates.
-    static func correlationID(params: [String: String], headers: [String: String]) -> String {
-        if let fromProxy = params["REQUEST_ID"], isWellFormedRequestID(fromProxy) { return fromProxy }
-        if let fromClient = headers["x-request-id"], isWellFormedRequestID(fromClient) { return fromClient }
+    static func correlationID(_ request: ServerRequest) -> String {
+        if let fromProxy = request.params["REQUEST_ID"], isWellFormedRequestID(fromProxy) { return fromProxy }
+        if let fromClient = request.header("x-request-id"), isWellFormedRequestID(fromClient) { return fromClient }
         var generator = SystemRandomNumberGenerator()
         return (0..<2).map { _ in
             let hex = String(generator.next() as UInt64, radix: 16)
