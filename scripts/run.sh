@@ -21,7 +21,8 @@ stop() {
     wait 2>/dev/null || true
     echo "people-api stopped; data kept in $data_dir"
 }
-trap stop INT TERM EXIT
+trap 'stop; exit 0' INT TERM
+trap stop EXIT
 
 "$binary" --listen "unix:$socket" --database "$data_dir/people.sqlite" 2>>"$data_dir/people-api.log" &
 responder_pid=$!
@@ -37,7 +38,13 @@ echo "people-api is up: http://127.0.0.1:$port/  (database $data_dir/people.sqli
 echo "Press Ctrl-C to stop."
 
 # Whichever dies first is reported loudly; nginx keeps answering 502 envelopes if the responder is gone.
+# SIGTERM to make does not reach this script, so it also stops when make (its parent) is gone.
+parent=$PPID
 while true; do
+    if ! kill -0 "$parent" 2>/dev/null || [ "$(ps -o ppid= -p $$ | tr -d ' ')" != "$parent" ]; then
+        echo "make was stopped; stopping people-api and nginx"
+        exit 0
+    fi
     if ! kill -0 "$responder_pid" 2>/dev/null; then
         wait "$responder_pid" && status=0 || status=$?
         echo "!!! people-api responder (pid $responder_pid) DIED with status $status; nginx now answers 502. See $data_dir/people-api.log" >&2
