@@ -39,7 +39,7 @@ class Stack:
 
     def __init__(self, rate_limit: int = 0, read_timeout: str = "30s", upstream: str | None = None, responder: bool = True,
                  binary: str = BINARY, workers: int = 16, extra_locations: str = "", database_dir: Path | None = None,
-                 responder_args: tuple = ()):
+                 responder_args: tuple = (), client_timeout: str = "10s"):
         self.dir = Path(tempfile.mkdtemp(prefix="people-it-"))
         self.port = free_port()
         self.socket_path = self.dir / "people-api.sock"
@@ -54,12 +54,13 @@ class Stack:
         self.workers = workers
         self.extra_locations = extra_locations
         self.responder_args = list(responder_args)
+        self.client_timeout = client_timeout
         self.nginx = None
         self.responder = None
 
     def start(self):
         env = dict(os.environ, PORT=str(self.port), UPSTREAM=self.upstream, RATE_LIMIT=str(self.rate_limit),
-                   READ_TIMEOUT=self.read_timeout)
+                   READ_TIMEOUT=self.read_timeout, CLIENT_TIMEOUT=self.client_timeout)
         subprocess.run([str(ROOT / "scripts/render-nginx.sh"), str(self.dir)], env=env, check=True, stdout=subprocess.DEVNULL)
         if self.extra_locations:
             site = self.dir / "people-api-site.conf"
