@@ -4,7 +4,7 @@ import re
 import pytest
 import requests
 
-from stack import Stack
+from stack import running_stack
 
 _counter = itertools.count()
 
@@ -12,11 +12,8 @@ _counter = itertools.count()
 @pytest.fixture(scope="session")
 def stack():
     """The shared stack, rate limit off (RATE_LIMIT=0) so that tests are not throttled by each other."""
-    started = Stack(rate_limit=0)
-    try:
-        yield started.start()
-    finally:
-        started.stop()
+    with running_stack(rate_limit=0) as started:
+        yield started
 
 
 @pytest.fixture

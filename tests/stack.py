@@ -1,4 +1,5 @@
 """Starts and stops the real parts: the people-api binary and nginx with the bundled config."""
+import contextlib
 import os
 import signal
 import socket
@@ -124,3 +125,13 @@ class Stack:
 
     def responder_log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+@contextlib.contextmanager
+def running_stack(**settings):
+    """A started Stack, stopped again however the block ends."""
+    stack = Stack(**settings)
+    try:
+        yield stack.start()
+    finally:
+        stack.stop()

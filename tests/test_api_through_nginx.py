@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from conftest import TIMESTAMP, Api, assert_envelope, unique_email
-from stack import Stack, free_port
+from stack import Stack, free_port, running_stack
 
 UUID_PATH = re.compile(r"^/api/people/([0-9a-f-]{36})$")
 
@@ -187,11 +187,8 @@ def test_page_is_served_with_a_csp(api):
 
 @pytest.fixture
 def own_stack():
-    started = Stack(rate_limit=0)
-    try:
-        yield started.start()
-    finally:
-        started.stop()
+    with running_stack(rate_limit=0) as started:
+        yield started
 
 
 def test_responder_down_gives_502_envelope_and_restart_keeps_data(own_stack):

@@ -10,18 +10,15 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import unique_email
-from stack import ROOT, Stack
+from stack import ROOT, running_stack
 
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
 
 
 @pytest.fixture(scope="module")
 def page_stack():
-    started = Stack(rate_limit=0)
-    try:
-        yield started.start()
-    finally:
-        started.stop()
+    with running_stack(rate_limit=0) as started:
+        yield started
 
 
 @pytest.fixture(params=[(1280, 900), (375, 800)], ids=["desktop", "phone"])
