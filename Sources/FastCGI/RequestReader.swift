@@ -53,9 +53,10 @@ enum RequestReader {
         let capacity = (expected ?? limit) + 1
         var body = [UInt8](repeating: 0, count: capacity)
         let received = body.withUnsafeMutableBytes { buffer -> Int in
+            guard let start = buffer.baseAddress else { return 0 }
             var total = 0
             while total < capacity {
-                let base = buffer.baseAddress!.advanced(by: total).assumingMemoryBound(to: CChar.self)
+                let base = start.advanced(by: total).assumingMemoryBound(to: CChar.self)
                 let count = Int(FCGX_GetStr(base, Int32(capacity - total), stream))
                 if count <= 0 { break }
                 total += count
