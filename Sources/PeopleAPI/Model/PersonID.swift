@@ -3,9 +3,10 @@ import Foundation
 /// Person ids are UUID version 7 strings: unique, and sortable by creation time.
 public enum PersonID {
     public static func generate(now: Date = Date()) -> String {
-        var bytes = [UInt8](repeating: 0, count: 16)
+        // Two draws from the system generator rather than sixteen: each draw may be a syscall.
         var generator = SystemRandomNumberGenerator()
-        for index in bytes.indices { bytes[index] = UInt8.random(in: 0...255, using: &generator) }
+        let high = generator.next() as UInt64, low = generator.next() as UInt64
+        var bytes = (0..<8).map { UInt8(truncatingIfNeeded: high >> (8 * $0)) } + (0..<8).map { UInt8(truncatingIfNeeded: low >> (8 * $0)) }
         let millis = UInt64(max(0, now.timeIntervalSince1970 * 1000))
         for index in 0..<6 { bytes[index] = UInt8(truncatingIfNeeded: millis >> (8 * (5 - index))) }
         bytes[6] = 0x70 | (bytes[6] & 0x0F)  // version 7
