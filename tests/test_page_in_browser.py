@@ -148,3 +148,34 @@ def test_responder_down_shows_a_readable_message(browser, page_stack):
         screenshot(browser, "responder-down")
     finally:
         page_stack.start_responder()
+
+
+def test_a_retry_after_a_lost_answer_reuses_the_idempotency_key(browser, page_stack):
+    open_page(browser, page_stack)
+    # Record the Idempotency-Key of every create the page sends.
+    browser.execute_script("""
+        window.__keys = [];
+        const original = window.fetch;
+        window.fetch = (url, options) => {
+            if (options && options.method === 'POST') window.__keys.push(options.headers['Idempotency-Key']);
+            return original(url, options);
+        };""")
+    email = unique_email("retry")
+    fill(browser, "Retry Person", email)
+    page_stack.stop_responder()
+    try:
+        submit(browser)
+        WebDriverWait(browser, 10).until(lambda d: d.find_element(By.ID, "form-error").text != "")
+        wait_idle(browser)
+    finally:
+        page_stack.start_responder()
+    submit(browser)  # the same submission again
+    WebDriverWait(browser, 10).until(lambda d: email in d.find_element(By.ID, "people").text)
+    keys = browser.execute_script("return window.__keys")
+    assert len(keys) == 2 and keys[0] == keys[1] and keys[0]
+    assert stored(page_stack, email) == 1
+    # A new submission gets a new key.
+    fill(browser, "Another Person", unique_email("retry"))
+    submit(browser)
+    WebDriverWait(browser, 10).until(lambda d: len(d.execute_script("return window.__keys")) == 3)
+    assert browser.execute_script("return window.__keys")[2] != keys[0]
