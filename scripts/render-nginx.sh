@@ -12,7 +12,6 @@
 #   RATE_LIMIT    creates per second per client, 10; 0 turns the limit off; RATE_BURST 20
 #   READ_TIMEOUT  how long nginx waits for the responder, 30s
 #   CLIENT_TIMEOUT  how long a client may take to send headers or body, or to read, 10s
-#   UPSTREAM_KEEPALIVE  idle FastCGI connections nginx keeps, 8 (below the responder's --workers)
 #   WEB_ROOT      nginx/www of this checkout            [/srv/people-api]
 #   CONF_DIR      where people-api-fastcgi-params is    [/etc/nginx]
 #   LOG_DIR       RUN_DIR                               [/var/log/nginx]
@@ -55,7 +54,6 @@ render() {
         -e "s|@LIMIT_REQ@|$limit|g" \
         -e "s|@READ_TIMEOUT@|${READ_TIMEOUT:-30s}|g" \
         -e "s|@CLIENT_TIMEOUT@|${CLIENT_TIMEOUT:-10s}|g" \
-        -e "s|@UPSTREAM_KEEPALIVE@|${UPSTREAM_KEEPALIVE:-8}|g" \
         -e "s|@WEB_ROOT@|$WEB_ROOT|g" \
         -e "s|@USER_DIRECTIVE@|$user_directive|g" \
         "$1"
