@@ -58,6 +58,7 @@ class Stack:
         self.client_timeout = client_timeout
         self.nginx = None
         self.responder = None
+        self.log = None
 
     def start(self):
         env = dict(os.environ, PORT=str(self.port), UPSTREAM=self.upstream, RATE_LIMIT=str(self.rate_limit),
@@ -79,6 +80,7 @@ class Stack:
 
     def start_responder(self):
         assert self.responder is None or self.responder.poll() is not None
+        self._close_log()
         self.log = open(self.log_path, "ab")
         self.responder = subprocess.Popen(
             [self.binary, "--listen", f"unix:{self.socket_path}", "--database", str(self.database), "--workers", str(self.workers)] + self.responder_args,
@@ -122,6 +124,12 @@ class Stack:
                     process.kill()
                     process.wait()
         self.responder = self.nginx = None
+        self._close_log()
+
+    def _close_log(self):
+        if self.log is not None:
+            self.log.close()
+            self.log = None
 
     def responder_log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

@@ -210,9 +210,7 @@ def test_a_201_survives_kill_9(own_stack):
 
 
 def test_rate_limit_answers_429_with_retry_after():
-    limited = Stack(rate_limit=10)
-    try:
-        limited.start()
+    with running_stack(rate_limit=10) as limited:
         api = Api(limited.url)
         statuses = []
         for index in range(40):
@@ -223,8 +221,6 @@ def test_rate_limit_answers_429_with_retry_after():
                 assert response.headers["Retry-After"] == "1"
         assert 201 in statuses and 429 in statuses
         assert api.get("/api/health").status_code == 200  # reads are not limited
-    finally:
-        limited.stop()
 
 
 def test_a_responder_that_hangs_gives_504_envelope():
@@ -259,9 +255,7 @@ def test_a_responder_that_hangs_gives_504_envelope():
 
 def test_a_client_too_slow_gets_408_or_is_cut_off():
     """nginx's own timeouts deal with slow clients; the responder never sees them."""
-    slow = Stack(rate_limit=0, client_timeout="1s")
-    try:
-        slow.start()
+    with running_stack(rate_limit=0, client_timeout="1s") as slow:
         with socket.create_connection(("127.0.0.1", slow.port), timeout=10) as raw:
             raw.sendall(b"POST /api/people HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"na")
             answer = b""
@@ -276,5 +270,3 @@ def test_a_client_too_slow_gets_408_or_is_cut_off():
             assert b'"code":"REQUEST_TIMEOUT"' in body
         assert " 408 " in (slow.dir / "people-api-access.log").read_text()
         assert "POST /api/people" not in slow.responder_log()
-    finally:
-        slow.stop()

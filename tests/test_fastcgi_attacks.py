@@ -11,17 +11,14 @@ import pytest
 
 import fastcgi_client as fcgi
 from conftest import unique_email
-from stack import Stack, wait_until
+from stack import running_stack
 
 
 @pytest.fixture(scope="module")
 def responder():
     # A short idle timeout: attacks that leave a connection half-sent are dropped sooner.
-    stack = Stack(rate_limit=0, responder_args=("--idle-timeout", "2"))
-    try:
-        yield stack.start()
-    finally:
-        stack.stop()
+    with running_stack(rate_limit=0, responder_args=("--idle-timeout", "2")) as stack:
+        yield stack
 
 
 def assert_alive(stack):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import Api, assert_envelope, unique_email
-from stack import Stack
+from stack import running_stack
 
 
 def count_people(database):
@@ -17,9 +17,7 @@ def count_people(database):
 
 
 def test_a_store_held_busy_answers_503_then_recovers():
-    stack = Stack(rate_limit=0)
-    try:
-        stack.start()
+    with running_stack(rate_limit=0) as stack:
         api = Api(stack.url)
         assert api.create({"name": "Before", "email": unique_email("busy")}).status_code == 201
         blocker = sqlite3.connect(stack.database, timeout=0, isolation_level=None)
@@ -35,8 +33,6 @@ def test_a_store_held_busy_answers_503_then_recovers():
         assert count_people(stack.database) == 1
         assert api.create({"name": "After", "email": unique_email("busy")}).status_code == 201
         assert "SQLITE_BUSY" not in response.text and "database" not in response.json()["error"]["message"].lower()
-    finally:
-        stack.stop()
 
 
 @pytest.fixture
@@ -52,9 +48,7 @@ def small_filesystem():
 
 
 def test_a_full_disk_answers_503_keeps_reads_and_recovers(small_filesystem):
-    stack = Stack(rate_limit=0, database_dir=small_filesystem)
-    try:
-        stack.start()
+    with running_stack(rate_limit=0, database_dir=small_filesystem) as stack:
         api = Api(stack.url)
         kept = api.create({"name": "Kept", "email": unique_email("full")}).json()
         filler = small_filesystem / "filler"
@@ -79,5 +73,3 @@ def test_a_full_disk_answers_503_keeps_reads_and_recovers(small_filesystem):
         filler.unlink()
         assert api.create({"name": "Recovered", "email": unique_email("full")}).status_code == 201
         assert count_people(stack.database) == stored_while_full + 1
-    finally:
-        stack.stop()

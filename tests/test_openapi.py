@@ -2,7 +2,6 @@
 import uuid
 
 import jsonschema
-import pytest
 import yaml
 from openapi_spec_validator import validate
 from referencing import Registry, Resource

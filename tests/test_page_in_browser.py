@@ -1,6 +1,5 @@
 """The web page in a real headless Chromium (Debian's chromium + chromium-driver) against the real stack."""
 import sqlite3
-from pathlib import Path
 
 import pytest
 import requests

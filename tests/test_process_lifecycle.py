@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from conftest import Api, assert_envelope, unique_email
-from stack import BINARY, READY_TIMEOUT, Stack, wait_until
+from stack import BINARY, READY_TIMEOUT, Stack, running_stack, wait_until
 
 
 def test_runs_under_spawn_fcgi_on_the_inherited_socket():
@@ -63,9 +63,7 @@ def stored_emails(stack):
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "kill-9"])
 def test_signal_under_load_loses_no_201_and_stores_no_error(sig):
-    stack = Stack(rate_limit=0)
-    try:
-        stack.start()
+    with running_stack(rate_limit=0) as stack:
         process = stack.responder
         answers = load(stack, 300, 60, lambda: process.send_signal(sig))
         code = process.wait(timeout=15)
@@ -90,5 +88,3 @@ def test_signal_under_load_loses_no_201_and_stores_no_error(sig):
         final = stored_emails(stack)
         assert all(final.count(body["email"]) == 1 for body, _, _ in answers)
         assert any(r.status_code == 201 for _, _, r in answers)
-    finally:
-        stack.stop()
