@@ -44,11 +44,16 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
-def current_rss_mib(pid):
+def memory_mib(pid, field):
+    """A memory figure of /proc/PID/status: VmRSS (now) or VmHWM (peak)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def current_rss_mib(pid):
+    return memory_mib(pid, "VmRSS")
 
 
 def soak(url, pid, ids_file, total=2_000_000, first=100_000):
@@ -71,10 +76,7 @@ def soak(url, pid, ids_file, total=2_000_000, first=100_000):
 
 
 def peak_rss_mib(pid):
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+    return memory_mib(pid, "VmHWM")
 
 
 def wrk(url, workload, connections, duration, pid=None, path="/", ids_file=None):
