@@ -16,6 +16,8 @@ let package = Package(
     targets: [
         // libfcgi from Debian's libfcgi-dev; it ships no pkg-config file.
         .systemLibrary(name: "CFastCGI", path: "Sources/CFastCGI"),
+        // jansson from Debian's libjansson-dev: the strict RFC 8259 reader of request bodies.
+        .systemLibrary(name: "CJansson", path: "Sources/CJansson"),
         // The request and response values that the server and the application share.
         .target(name: "HTTPMessages"),
         // A FastCGI responder server: sockets, worker threads, request and response values.
@@ -31,6 +33,7 @@ let package = Package(
         .target(
             name: "PeopleAPI",
             dependencies: [
+                "CJansson",
                 "HTTPMessages",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -56,7 +56,8 @@ import Testing
         (#"{"name":"Ada","email":"a@b.co","age":false}"#, "age", ValidationMessage.invalidAge),
         (#"{"name":"Ada","email":"a@b.co","age":-1}"#, "age", ValidationMessage.invalidAge),
         (#"{"name":"Ada","email":"a@b.co","age":151}"#, "age", ValidationMessage.invalidAge),
-        (#"{"name":"Ada","email":"a@b.co","age":1e400}"#, "age", ValidationMessage.invalidAge),
+        (#"{"name":"Ada","email":"a@b.co","age":1e30}"#, "age", ValidationMessage.invalidAge),
+        (#"{"name":"Ada","email":"a@b.co","age":1000000000000000000000000000000}"#, "age", ValidationMessage.invalidAge),
         (#"{"name":"Ada","email":"a@b.co","age":123456789012345678901234567890}"#, "age", ValidationMessage.invalidAge),
         (#"{"name":"Ada","email":"a@b.co","age":[36]}"#, "age", ValidationMessage.invalidAge),
         (#"{"name":"Ada","email":"a@b.co","age":{}}"#, "age", ValidationMessage.invalidAge),
@@ -95,42 +96,6 @@ import Testing
 
     @Test func emailDomainIsLowerCasedButNotTheLocalPart() {
         #expect((try? validate(#"{"name":"A","email":"MiXeD@ExAmPle.Org"}"#).get())?.email == "MiXeD@example.org")
-    }
-}
-
-@Suite struct JSONBodyParserTests {
-    @Test("bodies that are not a JSON object", arguments: [
-        ("", JSONBodyParser.Failure.empty),
-        ("   ", .invalidJSON),
-        ("{", .invalidJSON),
-        ("{\"name\":}", .invalidJSON),
-        ("[]", .notAnObject),
-        ("\"text\"", .notAnObject),
-        ("42", .notAnObject),
-        ("null", .notAnObject),
-        ("{\"a\":1} trailing", .invalidJSON),
-    ])
-    func rejected(body: String, failure: JSONBodyParser.Failure) {
-        #expect(JSONBodyParser.parseObject(Array(body.utf8)) == .failure(failure))
-    }
-
-    @Test func deepNestingIsRefusedWithoutATrap() {
-        for body in [String(repeating: "[", count: 10_000), String(repeating: "{\"a\":", count: 10_000),
-                     String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)] {
-            #expect(JSONBodyParser.parseObject(Array(body.utf8)) == .failure(.invalidJSON))
-        }
-    }
-
-    @Test func invalidUTF8AndRawNULAreRejected() {
-        #expect(JSONBodyParser.parseObject([0x7B, 0x22, 0xFF, 0xFE, 0x22, 0x3A, 0x31, 0x7D]) == .failure(.invalidUTF8))
-        #expect(JSONBodyParser.parseObject(Array("{\"name\":\"a\u{0}b\"}".utf8)) == .failure(.invalidJSON))
-        #expect(JSONBodyParser.parseObject(Array("{\"name\":\"a\nb\"}".utf8)) == .failure(.invalidJSON))
-        #expect(JSONBodyParser.parseObject(Array("{\"name\":\"a\\\"\\nb\"}".utf8)) == .success(["name": .string("a\"\nb")]))
-    }
-
-    @Test func typesAreKept() throws {
-        let object = try JSONBodyParser.parseObject(Array(#"{"b":true,"n":1,"s":"1","z":null}"#.utf8)).get()
-        #expect(object == ["b": .bool(true), "n": .number(1), "s": .string("1"), "z": .null])
     }
 }
 

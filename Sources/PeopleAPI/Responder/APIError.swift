@@ -87,14 +87,22 @@ public enum APIError: Error, Equatable {
             case .unavailable: return .serviceUnavailable
             }
         case let failure as JSONBodyParser.Failure:
-            switch failure {
-            case .empty: return .malformedJSON("The request body is empty; send a JSON object.")
-            case .invalidUTF8: return .malformedJSON("The request body is not valid UTF-8.")
-            case .invalidJSON: return .malformedJSON("The request body is not valid JSON.")
-            case .notAnObject: return .malformedJSON("The request body must be a JSON object.")
-            }
+            return .malformedJSON(message(for: failure))
         default:
             return .internalError
+        }
+    }
+
+    /// Says where a body went wrong: a person debugging a client needs the place, not just the verdict.
+    private static func message(for failure: JSONBodyParser.Failure) -> String {
+        switch failure {
+        case .empty: return "The request body is empty; send a JSON object."
+        case .byteOrderMark: return "The request body starts with a byte-order mark; send UTF-8 JSON without one."
+        case .invalidUTF8(let byte): return "The request body is not valid UTF-8 at byte \(byte)."
+        case .duplicateMember(let name): return "The request body repeats the member \"\(name)\"."
+        case .trailingComma(let byte): return "The request body is not valid JSON: trailing comma at byte \(byte)."
+        case .invalidJSON(let reason, let byte): return "The request body is not valid JSON: \(reason) at byte \(byte)."
+        case .notAnObject: return "The request body must be a JSON object."
         }
     }
 }

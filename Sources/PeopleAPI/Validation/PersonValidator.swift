@@ -1,5 +1,3 @@
-import Foundation
-
 /// Pure validation of a submitted person: a parsed JSON object in, a normalised
 /// `NewPerson` or every field error at once out. No I/O.
 public enum PersonValidator {
