@@ -18,9 +18,14 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 }
 
 enum FuzzTargets {
-    static let contractStatuses: Set<Int> = [200, 201, 304, 400, 404, 405, 406, 409, 413, 415, 422, 500, 503]
-    static let responderUnderTest = PeopleResponder(
-        repository: PersonMemoryRepository(), logger: Logger(label: "fuzz", factory: { _ in SwiftLogNoOpLogHandler() }))
+    static let contractStatuses: Set<Int> = [200, 201, 204, 304, 400, 401, 404, 405, 406, 409, 413, 415, 422, 500, 503]
+    static let operatorToken = "fuzz-operator-token"
+    static let responderUnderTest: PeopleResponder = {
+        let tokens = OperatorTokenMemoryStore()
+        try? tokens.addToken(name: "fuzz", digest: OperatorToken.digest(operatorToken), createdAt: "2026-01-01T00:00:00.000Z")
+        return PeopleResponder(repository: PersonMemoryRepository(), tokens: tokens,
+                               logger: Logger(label: "fuzz", factory: { _ in SwiftLogNoOpLogHandler() }))
+    }()
 
     static func validator(_ bytes: [UInt8]) {
         guard case .success(let object) = JSONBodyParser.parseObject(bytes) else { return }
@@ -32,7 +37,7 @@ enum FuzzTargets {
 
     /// The first byte picks the method and path, the second the headers; the rest is the body.
     static func responder(_ bytes: [UInt8]) {
-        let methods = ["POST", "GET", "PUT", "OPTIONS"]
+        let methods = ["POST", "GET", "PUT", "OPTIONS", "DELETE"]
         let paths = ["/api/people", "/api/people/0193a000-0000-7000-8000-000000000000", "/api/health", "/api/x", "/api/people/"]
         let selector = Int(bytes.first ?? 0)
         let flags = bytes.count > 1 ? bytes[1] : 0
@@ -41,6 +46,7 @@ enum FuzzTargets {
         if flags & 2 != 0 { headers["accept"] = "text/html" }
         if flags & 4 != 0 { headers["idempotency-key"] = "fuzz-\(flags >> 3)" }
         if flags & 8 != 0 { headers["if-none-match"] = "*" }
+        if flags & 64 != 0 { headers["authorization"] = flags & 128 != 0 ? "Bearer \(operatorToken)" : "Bearer wrong" }
         let body = Array(bytes.dropFirst(2))
         let query = flags & 16 != 0 ? String(decoding: body.prefix(40), as: UTF8.self) : ""
         let request = ServerRequest(method: methods[selector % methods.count], path: paths[(selector / 4) % paths.count],

@@ -27,7 +27,7 @@ import Testing
     @Test("hostile header values", arguments: ["x-request-id", "idempotency-key", "accept", "content-type"])
     func controlCharactersStayOut(header: String) {
         let log = CapturedLog()
-        let responder = PeopleResponder(repository: PersonMemoryRepository(),
+        let responder = PeopleResponder(repository: PersonMemoryRepository(), tokens: OperatorTokenMemoryStore(),
                                         logger: Logger(label: "t", factory: { _ in CapturingHandler(log: log) }))
         var headers = ["content-type": "application/json"]
         headers[header] = "a\r\nSet-Cookie: evil=1\u{0}\u{1B}[31m"

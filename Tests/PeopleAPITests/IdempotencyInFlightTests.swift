@@ -18,13 +18,15 @@ final class GatedRepository: PersonRepository {
 
     func find(id: String) throws -> Person? { try inner.find(id: id) }
     func list(limit: Int, after cursor: PageCursor?) throws -> PersonPage { try inner.list(limit: limit, after: cursor) }
+    func erase(id: String) throws -> Bool { try inner.erase(id: id) }
+    var cursorSigningKey: [UInt8] { inner.cursorSigningKey }
     func checkHealth() throws { try inner.checkHealth() }
 }
 
 @Suite struct IdempotencyInFlightTests {
     @Test func aRetryWhileTheFirstIsInFlightGets409() async {
         let repository = GatedRepository()
-        let responder = PeopleResponder(repository: repository, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let responder = PeopleResponder(repository: repository, tokens: OperatorTokenMemoryStore(), logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         let request = ServerRequest(method: "POST", path: "/api/people",
                                     headers: ["content-type": "application/json", "idempotency-key": "same"],
                                     body: .complete(Array(#"{"name":"Ada","email":"ada@example.com"}"#.utf8)))

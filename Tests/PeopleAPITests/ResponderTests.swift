@@ -7,7 +7,15 @@ import Testing
 /// The responder end to end in process: request value in, response value out, over the memory store.
 @Suite struct ResponderTests {
     let repository = PersonMemoryRepository()
-    var responder: PeopleResponder { PeopleResponder(repository: repository, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })) }
+    let tokens = OperatorTokenMemoryStore()
+    static let operatorToken = "test-operator-token"
+    var responder: PeopleResponder {
+        PeopleResponder(repository: repository, tokens: tokens, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+    }
+
+    init() throws {
+        try tokens.addToken(name: "tests", digest: OperatorToken.digest(Self.operatorToken), createdAt: "2026-11-22T00:00:00.000Z")
+    }
 
     struct Reply {
         let status: Int
@@ -18,8 +26,11 @@ import Testing
         func header(_ name: String) -> String? { response.header(name) }
     }
 
-    func send(_ method: String, _ path: String, query: String = "", body: String? = nil, headers: [String: String] = [:]) -> Reply {
+    /// Carries the operator token unless `anonymous`, or unless the headers bring their own `authorization`.
+    func send(_ method: String, _ path: String, query: String = "", body: String? = nil, headers: [String: String] = [:],
+              anonymous: Bool = false) -> Reply {
         var allHeaders = headers
+        if !anonymous, allHeaders["authorization"] == nil { allHeaders["authorization"] = "Bearer \(Self.operatorToken)" }
         if body != nil, allHeaders["content-type"] == nil { allHeaders["content-type"] = "application/json" }
         let request = ServerRequest(method: method, path: path, query: query, headers: allHeaders,
                                     body: .complete(Array((body ?? "").utf8)))
@@ -74,7 +85,8 @@ import Testing
     @Test("statuses and codes of the contract", arguments: [
         ("PUT", "/api/people", nil, [:], 405, "METHOD_NOT_ALLOWED"),
         ("OPTIONS", "/api/people", nil, [:], 405, "METHOD_NOT_ALLOWED"),
-        ("DELETE", "/api/people/0193a000-0000-7000-8000-000000000000", nil, [:], 405, "METHOD_NOT_ALLOWED"),
+        ("DELETE", "/api/people/0193a000-0000-7000-8000-000000000000", nil, [:], 404, "NOT_FOUND"),
+        ("PUT", "/api/people/0193a000-0000-7000-8000-000000000000", nil, [:], 405, "METHOD_NOT_ALLOWED"),
         ("POST", "/api/health", nil, [:], 405, "METHOD_NOT_ALLOWED"),
         ("GET", "/api/nothing", nil, [:], 404, "NOT_FOUND"),
         ("GET", "/api/people/not-a-uuid", nil, [:], 404, "NOT_FOUND"),
@@ -98,7 +110,7 @@ import Testing
 
     @Test func methodNotAllowedCarriesAllow() {
         #expect(send("PATCH", "/api/people").header("Allow") == "GET, POST")
-        #expect(send("PUT", "/api/people/x").header("Allow") == "GET")
+        #expect(send("PUT", "/api/people/x").header("Allow") == "GET, DELETE")
         #expect(send("DELETE", "/api/health").header("Allow") == "GET")
     }
 
@@ -197,9 +209,11 @@ import Testing
         #expect(reply.code == "INVALID_QUERY")
     }
 
-    @Test func forgedCursorForAnUnknownPositionIs400() {
-        let forged = PageCursor(sequence: 99, personID: "0193a000-0000-7000-8000-000000000000").token
+    @Test func aCursorSignedWithAnotherKeyIs400() {
+        let forged = PageCursor(sequence: 99, personID: "0193a000-0000-7000-8000-000000000000").token(signedWith: Array(repeating: 7, count: 32))
         #expect(send("GET", "/api/people", query: "after=\(forged)").code == "INVALID_QUERY")
+        let issued = PageCursor(sequence: 99, personID: "0193a000-0000-7000-8000-000000000000").token(signedWith: repository.cursorSigningKey)
+        #expect(send("GET", "/api/people", query: "after=\(issued)").status == 200)
     }
 
     @Test func healthReportsTheStore() {

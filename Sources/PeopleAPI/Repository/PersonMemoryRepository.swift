@@ -3,31 +3,37 @@ import Synchronization
 /// An in-memory store for unit tests of the layers above it.
 public final class PersonMemoryRepository: PersonRepository {
     private struct State {
-        var people: [Person] = []  // index + 1 is the sequence number
-        var sequenceByID: [String: Int] = [:]
-        var emailKeys: Set<String> = []
+        /// Oldest first; a sequence number is never reused, also after an erasure.
+        var people: [(sequence: Int64, person: Person)] = []
+        var lastSequence: Int64 = 0
         var keys: [String: (fingerprint: String, personID: String)] = [:]
     }
 
     private let state = Mutex(State())
     /// Set to make every call throw, as a store that cannot be reached does.
     public let isUnavailable = Atomic<Bool>(false)
+    public let cursorSigningKey: [UInt8]
 
-    public init() {}
+    public init() {
+        var generator = SystemRandomNumberGenerator()
+        cursorSigningKey = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+    }
 
     public func create(_ submission: NewPerson, idempotency: IdempotencyRecord?) throws -> CreateOutcome {
         try checkHealth()
         return try state.withLock { state in
             if let idempotency, let stored = state.keys[idempotency.key] {
                 guard stored.fingerprint == idempotency.fingerprint,
-                      let sequence = state.sequenceByID[stored.personID] else { throw RepositoryError.idempotencyKeyReused }
-                return .replayed(state.people[sequence - 1])
+                      let person = state.people.first(where: { $0.person.id == stored.personID })?.person
+                else { throw RepositoryError.idempotencyKeyReused }
+                return .replayed(person)
             }
-            guard !state.emailKeys.contains(submission.emailKey) else { throw RepositoryError.emailTaken }
+            guard !state.people.contains(where: { $0.person.email.lowercased() == submission.emailKey }) else {
+                throw RepositoryError.emailTaken
+            }
             let person = Person(assigningIdentityTo: submission)
-            state.people.append(person)
-            state.sequenceByID[person.id] = state.people.count
-            state.emailKeys.insert(submission.emailKey)
+            state.lastSequence += 1
+            state.people.append((state.lastSequence, person))
             if let idempotency { state.keys[idempotency.key] = (idempotency.fingerprint, person.id) }
             return .created(person)
         }
@@ -35,21 +41,26 @@ public final class PersonMemoryRepository: PersonRepository {
 
     public func find(id: String) throws -> Person? {
         try checkHealth()
-        return state.withLock { state in state.sequenceByID[id].map { state.people[$0 - 1] } }
+        return state.withLock { state in state.people.first { $0.person.id == id }?.person }
     }
 
     public func list(limit: Int, after cursor: PageCursor?) throws -> PersonPage {
         try checkHealth()
-        return try state.withLock { state in
-            var end = state.people.count
-            if let cursor {
-                guard state.sequenceByID[cursor.personID] == Int(cursor.sequence) else { throw RepositoryError.unknownCursor }
-                end = Int(cursor.sequence) - 1
-            }
-            let start = max(0, end - limit)
-            let items = Array(state.people[start..<end].reversed())
-            let next = start > 0 ? items.last.map { PageCursor(sequence: Int64(start + 1), personID: $0.id) } : nil
-            return PersonPage(items: items, next: next)
+        return state.withLock { state in
+            let older = state.people.filter { $0.sequence < cursor?.sequence ?? .max }
+            let page = older.suffix(limit).reversed()
+            let next = older.count > limit ? page.last.map { PageCursor(sequence: $0.sequence, personID: $0.person.id) } : nil
+            return PersonPage(items: page.map(\.person), next: next)
+        }
+    }
+
+    public func erase(id: String) throws -> Bool {
+        try checkHealth()
+        return state.withLock { state in
+            guard let index = state.people.firstIndex(where: { $0.person.id == id }) else { return false }
+            state.people.remove(at: index)
+            state.keys = state.keys.filter { $0.value.personID != id }
+            return true
         }
     }
 

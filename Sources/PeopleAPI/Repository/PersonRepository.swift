@@ -5,10 +5,14 @@ public protocol PersonRepository: Sendable {
     func create(_ submission: NewPerson, idempotency: IdempotencyRecord?) throws -> CreateOutcome
     /// The person with this canonical id, or nil.
     func find(id: String) throws -> Person?
-    /// One page of people, newest first, starting after the cursor.
+    /// One page of people, newest first, starting after the cursor (which may name an erased person).
     func list(limit: Int, after cursor: PageCursor?) throws -> PersonPage
+    /// Removes the person and every idempotency record holding a copy of them, in one transaction; false when there was no such person.
+    func erase(id: String) throws -> Bool
     /// Throws when the store cannot be reached.
     func checkHealth() throws
+    /// A secret shared by every process on this store, with which list cursors are signed.
+    var cursorSigningKey: [UInt8] { get }
 }
 
 /// What a create with an `Idempotency-Key` leaves behind for its retries.
@@ -43,8 +47,6 @@ public struct PersonPage: Sendable, Equatable {
 public enum RepositoryError: Error, Equatable {
     case emailTaken
     case idempotencyKeyReused
-    /// A cursor that names no position this store handed out.
-    case unknownCursor
     /// The store is locked, read-only, full or unreachable: try again later.
     case unavailable(String)
 }

@@ -5,6 +5,8 @@ public enum APIError: Error, Equatable {
     case malformedJSON(String)
     case invalidQuery(String)
     case invalidIdempotencyKey
+    /// No valid operator token; `credentialsSent` adds RFC 6750's `error="invalid_token"`.
+    case unauthorized(credentialsSent: Bool)
     case notFound
     case methodNotAllowed(allow: [String])
     case notAcceptable
@@ -37,6 +39,11 @@ public enum APIError: Error, Equatable {
                            message: "The Idempotency-Key header must be 1 to 255 visible ASCII characters.")
         case .badRequest(let why):
             return Details(status: 400, code: "BAD_REQUEST", message: why)
+        case .unauthorized(let credentialsSent):
+            return Details(status: 401, code: "UNAUTHORIZED",
+                           message: credentialsSent ? "The operator token is not valid; it may have been revoked."
+                                                    : "This needs an operator token: send Authorization: Bearer <token>.",
+                           headers: [("WWW-Authenticate", #"Bearer realm="people-api""# + (credentialsSent ? #", error="invalid_token""# : ""))])
         case .notFound:
             return Details(status: 404, code: "NOT_FOUND", message: "Nothing was found at this address.")
         case .methodNotAllowed(let allow):
@@ -83,7 +90,6 @@ public enum APIError: Error, Equatable {
             switch error {
             case .emailTaken: return .emailTaken
             case .idempotencyKeyReused: return .idempotencyKeyReused
-            case .unknownCursor: return .invalidQuery("The after cursor was not issued by this server.")
             case .unavailable: return .serviceUnavailable
             }
         case let failure as JSONBodyParser.Failure:

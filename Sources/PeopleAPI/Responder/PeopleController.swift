@@ -1,10 +1,16 @@
 import Crypto
 import HTTPMessages
 
-/// The people endpoints: create, get by id, list. Each returns a success response or throws.
+/// The people endpoints: create, get by id, list, erase. Each returns a success response or throws.
 struct PeopleController: Sendable {
     let repository: any PersonRepository
     let idempotencyGate = IdempotencyGate()
+    let cursorKey: [UInt8]
+
+    init(repository: any PersonRepository) {
+        self.repository = repository
+        self.cursorKey = repository.cursorSigningKey
+    }
 
     static let defaultPageSize = 20
     static let pageSizes = 1...100
@@ -65,7 +71,7 @@ struct PeopleController: Sendable {
                 else { throw APIError.invalidQuery("limit must be a whole number from 1 to 100.") }
                 limit = number
             case "after":
-                guard let parsed = PageCursor(token: value) else {
+                guard let parsed = PageCursor(token: value, verifiedWith: cursorKey) else {
                     throw APIError.invalidQuery("The after cursor was not issued by this server.")
                 }
                 cursor = parsed
@@ -74,7 +80,13 @@ struct PeopleController: Sendable {
             }
         }
         let page = try repository.list(limit: limit, after: cursor)
-        return ResponseBuilder.json(status: 200, PageBody(items: page.items, next: page.next?.token))
+        return ResponseBuilder.json(status: 200, PageBody(items: page.items, next: page.next?.token(signedWith: cursorKey)))
+    }
+
+    /// Erases the person and every stored copy of them; an unknown or malformed id is 404.
+    func erase(id rawID: String) throws -> ServerResponse {
+        guard let id = PersonID.canonical(rawID), try repository.erase(id: id) else { throw APIError.notFound }
+        return ServerResponse(status: 204)
     }
 
     private struct PageBody: JSONBody {

@@ -1,16 +1,18 @@
 import HTTPMessages
 import Logging
 
-/// The HTTP face of the application: routes, method and `Accept` checks, the
+/// The HTTP face of the application: routes, method, `Accept` and operator checks, the
 /// headers every response carries, error envelopes, and one log line per request.
 public final class PeopleResponder: RequestHandler {
     private let people: PeopleController
     private let repository: any PersonRepository
+    private let operators: OperatorAuthenticator
     private let logger: Logger
 
-    public init(repository: any PersonRepository, logger: Logger) {
+    public init(repository: any PersonRepository, tokens: any OperatorTokenStore, logger: Logger) {
         self.repository = repository
         self.people = PeopleController(repository: repository)
+        self.operators = OperatorAuthenticator(store: tokens)
         self.logger = logger
     }
 
@@ -18,8 +20,10 @@ public final class PeopleResponder: RequestHandler {
         let started = ContinuousClock.now
         let correlationID = RequestHeaders.correlationID(request)
         var response: ServerResponse
+        // The token's name, never the token, goes into the log line.
+        var operatorName: String?
         do {
-            response = try route(request)
+            response = try route(request, operator: &operatorName)
         } catch {
             let apiError = APIError.categorise(error)
             if apiError == .internalError || apiError == .serviceUnavailable {
@@ -29,10 +33,9 @@ public final class PeopleResponder: RequestHandler {
         }
         addCommonHeaders(to: &response, correlationID: correlationID)
         let elapsed = ContinuousClock.now - started
-        logger.info("\(LogSafe.text(request.method)) \(LogSafe.text(request.path)) \(response.status)", metadata: [
-            "duration_ms": "\(Self.milliseconds(elapsed))",
-            "correlation_id": "\(correlationID)",
-        ])
+        var metadata: Logger.Metadata = ["duration_ms": "\(Self.milliseconds(elapsed))", "correlation_id": "\(correlationID)"]
+        if let operatorName { metadata["operator"] = "\(operatorName)" }
+        logger.info("\(LogSafe.text(request.method)) \(LogSafe.text(request.path)) \(response.status)", metadata: metadata)
         return response
     }
 
@@ -41,15 +44,20 @@ public final class PeopleResponder: RequestHandler {
         return String(Double(Int(value * 1000)) / 1000)
     }
 
-    private func route(_ request: ServerRequest) throws -> ServerResponse {
+    /// Creates and the health check are public; reading and erasing people is for operators.
+    private func route(_ request: ServerRequest, operator operatorName: inout String?) throws -> ServerResponse {
         let segments = request.path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
         switch Array(segments) {
         case ["api", "people"]:
             try require(request, allowed: ["GET", "POST"])
-            return request.method == "POST" ? try people.create(request) : try people.list(query: request.query)
+            if request.method == "POST" { return try people.create(request) }
+            operatorName = try operators.authenticate(authorization: request.header("authorization"))
+            return try people.list(query: request.query)
         case let parts where parts.count == 3 && parts[0] == "api" && parts[1] == "people" && !parts[2].isEmpty:
-            try require(request, allowed: ["GET"])
-            return try people.get(id: String(parts[2]), request)
+            try require(request, allowed: ["GET", "DELETE"])
+            // The token before the id: without one, nothing is told about which ids exist.
+            operatorName = try operators.authenticate(authorization: request.header("authorization"))
+            return request.method == "DELETE" ? try people.erase(id: String(parts[2])) : try people.get(id: String(parts[2]), request)
         case ["api", "health"]:
             try require(request, allowed: ["GET"])
             return try health()

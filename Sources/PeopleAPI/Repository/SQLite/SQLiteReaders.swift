@@ -5,8 +5,7 @@ import Synchronization
 ///
 /// `DatabasePool.read` measured as most of a get-by-id's cost in `perf` (a reader
 /// pool with a key-path lookup, a dispatch hop and BEGIN/COMMIT around each read).
-/// The reads here are single statements, or a cursor check whose answer cannot be
-/// undone (people are never deleted), so they need no transaction of their own.
+/// Every read here is a single statement, so it needs no transaction of its own.
 final class SQLiteReaders: Sendable {
     private let idle: Mutex<[DatabaseQueue]>
     private let path: String

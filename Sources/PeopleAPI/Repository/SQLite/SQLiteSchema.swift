@@ -1,7 +1,8 @@
+import Foundation
 import GRDB
 
 /// The SQLite schema, as numbered migrations that run at start-up.
-enum PersonSQLiteSchema {
+enum SQLiteSchema {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
@@ -25,6 +26,25 @@ enum PersonSQLiteSchema {
                     created_at  TEXT NOT NULL
                 ) WITHOUT ROWID;
                 """)
+        }
+        migrator.registerMigration("v2: operator tokens, erasure, signed cursors") { db in
+            // Only a token's SHA-256 digest is kept; the token itself is shown once, at creation.
+            try db.execute(sql: """
+                CREATE TABLE operator_token (
+                    name       TEXT PRIMARY KEY NOT NULL,
+                    digest     BLOB NOT NULL UNIQUE,
+                    created_at TEXT NOT NULL
+                ) WITHOUT ROWID;
+                -- Erasing a person finds the idempotency records that hold a copy of them.
+                CREATE INDEX idempotency_key_person ON idempotency_key(person_id);
+                CREATE TABLE server_secret (
+                    name  TEXT PRIMARY KEY NOT NULL,
+                    value BLOB NOT NULL
+                ) WITHOUT ROWID;
+                """)
+            var generator = SystemRandomNumberGenerator()
+            let key = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+            try db.execute(sql: "INSERT INTO server_secret (name, value) VALUES ('cursor', ?)", arguments: [Data(key)])
         }
         return migrator
     }

@@ -1,32 +1,20 @@
-import Foundation
 import GRDB
 
-/// The embedded store: one SQLite file in WAL mode through GRDB's `DatabasePool`
-/// (concurrent readers, one serialised writer). Each create is one transaction
-/// holding the person and its idempotency key together.
+/// People in an SQLite file. Each create is one transaction holding the person and
+/// its idempotency key together; an erasure removes both in one transaction.
 public final class PersonSQLiteRepository: PersonRepository {
-    private let pool: DatabasePool
-    private let readers: SQLiteReaders
+    private let database: SQLiteDatabase
     private let writer: GroupCommitWriter
 
-    /// Opens (creating if missing) the database file and brings its schema up to date.
-    public init(path: String, busyTimeout: TimeInterval = 2) throws {
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(busyTimeout)
-        configuration.prepareDatabase { db in
-            // WAL with NORMAL survives a crash of the process (not of the machine's power) with no fsync per commit.
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
-        }
-        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        pool = try DatabasePool(path: path, configuration: configuration)
-        try PersonSQLiteSchema.migrator.migrate(pool)
-        readers = SQLiteReaders(path: path, busyTimeout: busyTimeout)
-        writer = GroupCommitWriter(pool: pool)
+    public init(database: SQLiteDatabase) {
+        self.database = database
+        self.writer = GroupCommitWriter(pool: database.writer)
     }
 
+    public var cursorSigningKey: [UInt8] { database.cursorSigningKey }
+
     public func create(_ submission: NewPerson, idempotency: IdempotencyRecord?) throws -> CreateOutcome {
-        try translatingErrors {
+        try database.translatingErrors {
             try writer.write { [self] db in
                 if let idempotency, let replayed = try replay(idempotency, in: db) {
                     return .replayed(replayed)
@@ -63,8 +51,8 @@ public final class PersonSQLiteRepository: PersonRepository {
     }
 
     public func find(id: String) throws -> Person? {
-        try translatingErrors {
-            try readers.read { db in try fetchPerson(id: id, in: db) }
+        try database.translatingErrors {
+            try database.readers.read { db in try fetchPerson(id: id, in: db) }
         }
     }
 
@@ -76,16 +64,10 @@ public final class PersonSQLiteRepository: PersonRepository {
     }
 
     public func list(limit: Int, after cursor: PageCursor?) throws -> PersonPage {
-        try translatingErrors {
-            try readers.read { db in
-                if let cursor {
-                    let known = try Bool.fetchOne(
-                        db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM person WHERE sequence = ? AND id = ?)"),
-                        arguments: [cursor.sequence, cursor.personID]
-                    ) ?? false
-                    guard known else { throw RepositoryError.unknownCursor }
-                }
-                // One row more than asked tells whether another page follows.
+        try database.translatingErrors {
+            try database.readers.read { db in
+                // One row more than asked tells whether another page follows. A cursor whose
+                // person was erased still names a position: the page starts right after it.
                 let rows = try Row.fetchAll(
                     db.cachedStatement(sql: """
                         SELECT sequence, id, name, email, age, created_at FROM person
@@ -100,27 +82,24 @@ public final class PersonSQLiteRepository: PersonRepository {
         }
     }
 
+    public func erase(id: String) throws -> Bool {
+        try database.translatingErrors {
+            try database.writer.write { db in
+                // The copies first: each idempotency record refers to its person.
+                try db.cachedStatement(sql: "DELETE FROM idempotency_key WHERE person_id = ?").execute(arguments: [id])
+                try db.cachedStatement(sql: "DELETE FROM person WHERE id = ?").execute(arguments: [id])
+                return db.changesCount > 0
+            }
+        }
+    }
+
     public func checkHealth() throws {
-        try translatingErrors {
-            _ = try readers.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") }
+        try database.translatingErrors {
+            _ = try database.readers.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") }
         }
     }
 
     private static func person(from row: Row) -> Person {
         Person(id: row["id"], name: row["name"], email: row["email"], age: row["age"], createdAt: row["created_at"])
-    }
-
-    /// Store conditions a retry can cure become `.unavailable`; the rest stay unexpected.
-    private func translatingErrors<T>(_ body: () throws -> T) throws -> T {
-        do {
-            return try body()
-        } catch let error as DatabaseError {
-            switch error.resultCode {
-            case .SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_READONLY, .SQLITE_FULL, .SQLITE_IOERR, .SQLITE_CANTOPEN, .SQLITE_PROTOCOL, .SQLITE_NOMEM:
-                throw RepositoryError.unavailable(error.description)
-            default:
-                throw error
-            }
-        }
     }
 }

@@ -1,0 +1,34 @@
+/// Decides whether a request carries a valid operator token, and whose it is.
+struct OperatorAuthenticator: Sendable {
+    let store: any OperatorTokenStore
+
+    /// The name of the token presented as `Authorization: Bearer <token>`; otherwise throws
+    /// `APIError.unauthorized`, saying whether any credential was sent.
+    func authenticate(authorization: String?) throws -> String {
+        guard let authorization, !authorization.isEmpty else { throw APIError.unauthorized(credentialsSent: false) }
+        guard let token = Self.bearerToken(authorization) else { throw APIError.unauthorized(credentialsSent: true) }
+        let digest = OperatorToken.digest(token)
+        // Every stored digest is compared, each in constant time: the time taken says
+        // nothing about which token, or how much of one, matched.
+        var match: String?
+        for stored in try store.tokenDigests() where OperatorToken.digestsMatch(stored.digest, digest) {
+            match = stored.name
+        }
+        guard let match else { throw APIError.unauthorized(credentialsSent: true) }
+        return match
+    }
+
+    /// `Bearer <token68>` (RFC 6750 §2.1), the scheme in any case; nil for anything else.
+    static func bearerToken(_ header: String) -> String? {
+        let parts = header.split(separator: " ", omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        let token = parts[1]
+        guard token.utf8.count <= 512, let first = token.utf8.first, first != UInt8(ascii: "=") else { return nil }
+        let body = token.utf8.prefix { $0 != UInt8(ascii: "=") }
+        let isToken68 = body.allSatisfy { byte in
+            byte.isASCIIAlphanumeric || [UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"),
+                                         UInt8(ascii: "+"), UInt8(ascii: "/")].contains(byte)
+        } && token.utf8.dropFirst(body.count).allSatisfy { $0 == UInt8(ascii: "=") }
+        return isToken68 ? String(token) : nil
+    }
+}

@@ -1,0 +1,30 @@
+import Crypto
+
+/// An operator's bearer token and the rules around it.
+public enum OperatorToken {
+    /// 256 bits from the system's CSPRNG (`getrandom`), base64url: 43 URL-safe characters.
+    public static func generate() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return Base64URL.encode((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
+    }
+
+    /// SHA-256 of the token as sent: all that is ever stored of it.
+    public static func digest(_ token: String) -> [UInt8] {
+        Array(SHA256.hash(data: Array(token.utf8)))
+    }
+
+    /// Names show up in listings and log lines: 1–64 of `A-Za-z0-9._-`.
+    public static func isValidName(_ name: String) -> Bool {
+        (1...64).contains(name.utf8.count) && name.utf8.allSatisfy { byte in
+            byte.isASCIIAlphanumeric || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+        }
+    }
+
+    /// Compares two digests in time that depends on their length only, never on where they differ.
+    static func digestsMatch(_ left: [UInt8], _ right: [UInt8]) -> Bool {
+        guard left.count == right.count else { return false }
+        var difference: UInt8 = 0
+        for index in left.indices { difference |= left[index] ^ right[index] }
+        return difference == 0
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+import GRDB
+
+/// The one owner of an SQLite file's connections: the writer pool (WAL, one serialised
+/// writer), the read-only readers, the migrations, and the translation of SQLite's
+/// failures into the store's terms. Every SQLite store works through one of these.
+public final class SQLiteDatabase: Sendable {
+    let writer: DatabasePool
+    let readers: SQLiteReaders
+    /// The key that signs list cursors: created once with the schema, shared by every
+    /// process on this file, so a cursor issued by one is honoured by all.
+    let cursorSigningKey: [UInt8]
+
+    /// Opens (creating if missing) the database file and brings its schema up to date.
+    public init(path: String, busyTimeout: TimeInterval = 2) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(busyTimeout)
+        configuration.prepareDatabase { db in
+            // WAL with NORMAL survives a crash of the process (not of the machine's power) with no fsync per commit.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        writer = try DatabasePool(path: path, configuration: configuration)
+        try SQLiteSchema.migrator.migrate(writer)
+        readers = SQLiteReaders(path: path, busyTimeout: busyTimeout)
+        cursorSigningKey = try writer.read { db in
+            try Data.fetchOne(db, sql: "SELECT value FROM server_secret WHERE name = 'cursor'").map { [UInt8]($0) } ?? []
+        }
+    }
+
+    /// Store conditions a retry can cure become `.unavailable`; the rest stay unexpected.
+    func translatingErrors<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as DatabaseError {
+            switch error.resultCode {
+            case .SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_READONLY, .SQLITE_FULL, .SQLITE_IOERR, .SQLITE_CANTOPEN, .SQLITE_PROTOCOL, .SQLITE_NOMEM:
+                throw RepositoryError.unavailable(error.description)
+            default:
+                throw error
+            }
+        }
+    }
+}

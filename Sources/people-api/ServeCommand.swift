@@ -1,0 +1,75 @@
+import ArgumentParser
+import FastCGI
+import Logging
+import PeopleAPI
+
+/// `people-api serve`: the FastCGI responder.
+struct ServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the API over FastCGI (the default command).",
+        discussion: "Without --listen it serves the socket inherited as file descriptor 0, as when started by spawn-fcgi or systemd."
+    )
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Where to accept FastCGI connections: host:port, or a Unix socket path (unix:PATH or any path with a '/'). Absent: fd 0.",
+        valueName: "address"))
+    var listen: String?
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(name: .long, help: "Worker threads; each serves one FastCGI connection at a time.")
+    var workers = 16
+
+    @Option(name: .long, help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error or critical.", valueName: "level"))
+    var logLevel: Logger.Level = .info
+
+    @Option(name: .long, help: "Seconds a FastCGI connection may stay silent before it is dropped.")
+    var idleTimeout = 10
+
+    func validate() throws {
+        if let listen, ListenAddress(parsing: listen) == nil {
+            throw ValidationError("--listen must be host:port, :port, unix:PATH or a path containing '/'; got '\(listen)'.")
+        }
+        guard (1...1024).contains(workers) else { throw ValidationError("--workers must be from 1 to 1024.") }
+        guard idleTimeout >= 0 else { throw ValidationError("--idle-timeout must not be negative.") }
+    }
+
+    func run() throws {
+        let level = logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "people-api")
+        let address = listen.flatMap(ListenAddress.init(parsing:)) ?? .inherited
+
+        let stores: (people: any PersonRepository, tokens: any OperatorTokenStore)
+        do {
+            stores = try store.open()
+        } catch {
+            logger.critical("cannot open the database", metadata: ["path": "\(store.database)", "error": "\(error)"])
+            throw ExitCode.failure
+        }
+        let server = FastCGIServer(
+            configuration: ServerConfiguration(address: address, workerCount: workers, idleTimeoutSeconds: idleTimeout),
+            handler: PeopleResponder(repository: stores.people, tokens: stores.tokens, logger: logger),
+            logger: logger
+        )
+        do {
+            try server.bind()
+        } catch {
+            logger.critical("cannot listen", metadata: ["error": "\(error)"])
+            throw ExitCode.failure
+        }
+        let shutdown = ShutdownSignals { signalName in
+            logger.notice("\(signalName): finishing in-flight requests, then exiting")
+            server.stop()
+        }
+        logger.notice("serving FastCGI", metadata: ["listen": "\(address)", "database": "\(store.database)", "workers": "\(workers)"])
+        server.run()
+        withExtendedLifetime(shutdown) {}
+        logger.notice("stopped")
+    }
+}

@@ -1,0 +1,202 @@
+import Foundation
+import Synchronization
+import Testing
+@testable import PeopleAPI
+
+/// Every store the application can run on, made fresh for one test.
+enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
+    case memory, sqlite
+
+    var testDescription: String { rawValue }
+
+    func make() throws -> any PersonRepository {
+        switch self {
+        case .memory: return PersonMemoryRepository()
+        case .sqlite: return PersonSQLiteRepository(database: try SQLiteDatabase(path: Self.temporaryFile()))
+        }
+    }
+
+    static func temporaryFile() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("people-store-\(UUID().uuidString)/people.sqlite").path
+    }
+}
+
+/// The one contract every `PersonRepository` keeps, run against each store.
+@Suite struct PersonRepositoryContractTests {
+    private func submission(_ index: Int, email: String? = nil) -> NewPerson {
+        NewPerson(name: "Person \(index)", email: email ?? "p\(index)@example.com", age: index % 150)
+    }
+
+    private func created(_ outcome: CreateOutcome) throws -> Person {
+        guard case .created(let person) = outcome else { throw CreateWasReplayed() }
+        return person
+    }
+
+    private struct CreateWasReplayed: Error {}
+
+    private func allPages(_ store: any PersonRepository, limit: Int = 100) throws -> [Person] {
+        var people: [Person] = []
+        var cursor: PageCursor?
+        for _ in 0..<10_000 {
+            let page = try store.list(limit: limit, after: cursor)
+            people += page.items
+            cursor = page.next
+            if cursor == nil { break }
+        }
+        return people
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func createThenFindAndList(kind: StoreKind) throws {
+        let store = try kind.make()
+        let person = try created(store.create(submission(1), idempotency: nil))
+        #expect(try store.find(id: person.id) == person)
+        #expect(try store.list(limit: 20, after: nil) == PersonPage(items: [person], next: nil))
+        #expect(try store.find(id: PersonID.generate()) == nil)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func emailsAreUniqueCaseInsensitively(kind: StoreKind) throws {
+        let store = try kind.make()
+        _ = try store.create(NewPerson(name: "A", email: "Ada@example.com", age: nil), idempotency: nil)
+        #expect(throws: RepositoryError.emailTaken) {
+            try store.create(NewPerson(name: "B", email: "ADA@example.com", age: nil), idempotency: nil)
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func sixteenThreadsCreateAtOnce(kind: StoreKind) throws {
+        let store = try kind.make()
+        let failures = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: 16) { thread in
+            for index in 0..<25 {
+                do { _ = try store.create(submission(thread * 100 + index), idempotency: nil) } catch {
+                    failures.add(1, ordering: .relaxed)
+                }
+            }
+        }
+        #expect(failures.load(ordering: .relaxed) == 0)
+        #expect(try allPages(store).count == 16 * 25)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func theSameEmailRacedFromManyThreadsIsStoredOnce(kind: StoreKind) throws {
+        let store = try kind.make()
+        let created = Atomic<Int>(0)
+        let taken = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: 32) { thread in
+            do {
+                _ = try store.create(submission(thread, email: "race@example.com"), idempotency: nil)
+                created.add(1, ordering: .relaxed)
+            } catch RepositoryError.emailTaken {
+                taken.add(1, ordering: .relaxed)
+            } catch {}
+        }
+        #expect(created.load(ordering: .relaxed) == 1)
+        #expect(taken.load(ordering: .relaxed) == 31)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func idempotencyKeyIsStoredWithThePerson(kind: StoreKind) throws {
+        let store = try kind.make()
+        let record = IdempotencyRecord(key: "k1", fingerprint: "f1")
+        let person = try created(store.create(submission(1), idempotency: record))
+        #expect(try store.create(submission(2), idempotency: record) == .replayed(person))
+        #expect(throws: RepositoryError.idempotencyKeyReused) {
+            try store.create(submission(3), idempotency: IdempotencyRecord(key: "k1", fingerprint: "other"))
+        }
+        #expect(try store.list(limit: 10, after: nil).items.count == 1)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func aFailedCreateLeavesNoKeyBehind(kind: StoreKind) throws {
+        let store = try kind.make()
+        _ = try store.create(submission(1), idempotency: nil)
+        let record = IdempotencyRecord(key: "k2", fingerprint: "f")
+        #expect(throws: RepositoryError.emailTaken) { try store.create(submission(1), idempotency: record) }
+        _ = try created(store.create(submission(2), idempotency: record))
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func pagesAreNewestFirst(kind: StoreKind) throws {
+        let store = try kind.make()
+        for index in 0..<7 { _ = try store.create(submission(index), idempotency: nil) }
+        let first = try store.list(limit: 3, after: nil)
+        #expect(first.items.map(\.name) == ["Person 6", "Person 5", "Person 4"])
+        let second = try store.list(limit: 3, after: first.next)
+        #expect(second.items.map(\.name) == ["Person 3", "Person 2", "Person 1"])
+        let last = try store.list(limit: 3, after: second.next)
+        #expect(last.items.map(\.name) == ["Person 0"])
+        #expect(last.next == nil)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func erasureRemovesThePersonAndTheirKeys(kind: StoreKind) throws {
+        let store = try kind.make()
+        let record = IdempotencyRecord(key: "erase-me", fingerprint: "f")
+        let person = try created(store.create(submission(1), idempotency: record))
+        #expect(try store.erase(id: person.id))
+        #expect(try store.find(id: person.id) == nil)
+        #expect(try store.erase(id: person.id) == false)
+        #expect(try store.list(limit: 10, after: nil).items.isEmpty)
+        // The email is free again, and the old key creates anew instead of replaying.
+        let again = try created(store.create(submission(1), idempotency: record))
+        #expect(again.id != person.id)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func aCursorStaysValidAfterItsPersonIsErased(kind: StoreKind) throws {
+        let store = try kind.make()
+        for index in 0..<6 { _ = try store.create(submission(index), idempotency: nil) }
+        let first = try store.list(limit: 2, after: nil)
+        let pointedAt = try #require(first.items.last)
+        #expect(try store.erase(id: pointedAt.id))
+        let second = try store.list(limit: 2, after: first.next)
+        #expect(second.items.map(\.name) == ["Person 3", "Person 2"])
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func aPageReadDuringWritesSkipsNoCommittedPerson(kind: StoreKind) throws {
+        let store = try kind.make()
+        for index in 0..<50 { _ = try store.create(submission(index), idempotency: nil) }
+        let before = Set(try allPages(store).map(\.id))
+        // A pager walks while four writers add people; everyone committed before the walk began is seen once.
+        let seen = Mutex<[String]>([])
+        DispatchQueue.concurrentPerform(iterations: 5) { thread in
+            if thread == 0 {
+                let walked = (try? allPages(store, limit: 7)) ?? []
+                seen.withLock { $0 = walked.map(\.id) }
+            } else {
+                for index in 0..<50 { _ = try? store.create(submission(1000 * thread + index), idempotency: nil) }
+            }
+        }
+        let walked = seen.withLock { $0 }
+        #expect(Set(walked).count == walked.count, "a person was seen twice")
+        #expect(before.isSubset(of: Set(walked)), "a committed person was skipped")
+    }
+}
+
+@Suite struct SQLiteStoreTests {
+    @Test func dataAndTheCursorKeySurviveReopening() throws {
+        let path = StoreKind.temporaryFile()
+        let database = try SQLiteDatabase(path: path)
+        guard case .created(let person) = try PersonSQLiteRepository(database: database)
+            .create(NewPerson(name: "A", email: "a@example.com", age: nil), idempotency: nil) else { return }
+        let reopened = try SQLiteDatabase(path: path)
+        #expect(try PersonSQLiteRepository(database: reopened).find(id: person.id) == person)
+        #expect(reopened.cursorSigningKey == database.cursorSigningKey)
+        #expect(reopened.cursorSigningKey.count == 32)
+    }
+}
+
+@Suite struct PersonIDTests {
+    @Test func idsAreVersion7UUIDsAndUnique() {
+        let ids = (0..<1000).map { _ in PersonID.generate() }
+        #expect(Set(ids).count == 1000)
+        for id in ids.prefix(20) {
+            #expect(PersonID.canonical(id) == id)
+            #expect(Array(id)[14] == "7")
+            #expect("89ab".contains(Array(id)[19]))
+        }
+    }
+}
