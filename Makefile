@@ -2,9 +2,10 @@
 PORT ?= 8080
 DATA_DIR ?= var
 RATE_LIMIT ?= 10
-export PORT DATA_DIR RATE_LIMIT
+PROCESSES ?= 2
+export PORT DATA_DIR RATE_LIMIT PROCESSES
 
-.PHONY: run test build release bench fuzz clean
+.PHONY: run test build release bench fuzz clean token token-revoke token-list
 
 run: release
 	scripts/run.sh
@@ -19,6 +20,16 @@ build:
 
 test:
 	scripts/test.sh
+
+# Operator tokens, against the database `make run` uses: `make token NAME=ops`.
+token: release
+	@scripts/token.sh create "$(NAME)"
+
+token-revoke: release
+	@scripts/token.sh revoke "$(NAME)"
+
+token-list: release
+	@scripts/token.sh list
 
 bench:
 	scripts/install-deps.sh bench

@@ -3,7 +3,7 @@
 #   scripts/install-deps.sh run|test|bench
 set -euo pipefail
 
-packages=(libfcgi-dev libfcgi-bin libjansson-dev nginx spawn-fcgi sqlite3)
+packages=(libfcgi-dev libfcgi-bin libjansson-dev nginx spawn-fcgi multiwatch sqlite3 curl)
 case "${1:-run}" in
     run) ;;
     test) packages+=(chromium chromium-driver python3-venv wrk) ;;

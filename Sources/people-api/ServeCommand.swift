@@ -1,5 +1,6 @@
 import ArgumentParser
 import FastCGI
+import Foundation
 import Logging
 import PeopleAPI
 
@@ -35,6 +36,13 @@ struct ServeCommand: ParsableCommand {
         guard idleTimeout >= 0 else { throw ValidationError("--idle-timeout must not be negative.") }
     }
 
+    /// A supervisor (multiwatch, systemd) restarts a responder the moment it exits: one that
+    /// cannot start waits a second first, so a broken setup retries calmly instead of spinning.
+    private static func failedToStart() -> ExitCode {
+        Thread.sleep(forTimeInterval: 1)
+        return ExitCode.failure
+    }
+
     func run() throws {
         let level = logLevel
         LoggingSystem.bootstrap { label in
@@ -50,7 +58,7 @@ struct ServeCommand: ParsableCommand {
             stores = try store.open()
         } catch {
             logger.critical("cannot open the database", metadata: ["path": "\(store.database)", "error": "\(error)"])
-            throw ExitCode.failure
+            throw Self.failedToStart()
         }
         let server = FastCGIServer(
             configuration: ServerConfiguration(address: address, workerCount: workers, idleTimeoutSeconds: idleTimeout),
@@ -61,7 +69,7 @@ struct ServeCommand: ParsableCommand {
             try server.bind()
         } catch {
             logger.critical("cannot listen", metadata: ["error": "\(error)"])
-            throw ExitCode.failure
+            throw Self.failedToStart()
         }
         let shutdown = ShutdownSignals { signalName in
             logger.notice("\(signalName): finishing in-flight requests, then exiting")
