@@ -18,7 +18,7 @@ def stack():
 
 @pytest.fixture
 def api(stack):
-    return Api(stack.url)
+    return Api(stack)
 
 
 def unique_email(prefix="person"):
@@ -26,9 +26,13 @@ def unique_email(prefix="person"):
 
 
 class Api:
-    def __init__(self, base):
-        self.base = base
+    """A client of one stack; an operator (its token on every request) unless `anonymous`."""
+
+    def __init__(self, stack, anonymous: bool = False):
+        self.base = stack.url
         self.session = requests.Session()
+        if not anonymous:
+            self.session.headers["Authorization"] = f"Bearer {stack.operator_token}"
 
     def create(self, body, headers=None, raw=None):
         all_headers = {"Content-Type": "application/json", **(headers or {})}

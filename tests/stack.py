@@ -1,6 +1,7 @@
 """Starts and stops the real parts: the people-api binary and nginx with the bundled config."""
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -9,6 +10,8 @@ import time
 from pathlib import Path
 
 import requests
+
+import store
 
 ROOT = Path(__file__).resolve().parent.parent
 BINARY = os.environ.get("PEOPLE_API_BINARY", str(ROOT / ".build/debug/people-api"))
@@ -40,7 +43,7 @@ class Stack:
 
     def __init__(self, rate_limit: int = 0, read_timeout: str = "30s", upstream: str | None = None, responder: bool = True,
                  binary: str = BINARY, workers: int = 16, extra_locations: str = "", database_dir: Path | None = None,
-                 responder_args: tuple = (), client_timeout: str = "10s"):
+                 responder_args: tuple = (), client_timeout: str = "10s", processes: int = 1):
         self.dir = Path(tempfile.mkdtemp(prefix="people-it-"))
         self.port = free_port()
         self.socket_path = self.dir / "people-api.sock"
@@ -56,9 +59,12 @@ class Stack:
         self.extra_locations = extra_locations
         self.responder_args = list(responder_args)
         self.client_timeout = client_timeout
+        # Above 1, the responders run as `make run` runs them: spawn-fcgi + multiwatch on one socket.
+        self.processes = processes
         self.nginx = None
         self.responder = None
         self.log = None
+        self.operator_token = None
 
     def start(self):
         env = dict(os.environ, PORT=str(self.port), UPSTREAM=self.upstream, RATE_LIMIT=str(self.rate_limit),
@@ -69,6 +75,7 @@ class Stack:
             text = site.read_text()
             cut = text.rindex("}")
             site.write_text(text[:cut] + self.extra_locations + "\n" + text[cut:])
+        self.operator_token = self.create_token(f"tests-{self.port}")
         self.nginx = subprocess.Popen(
             ["nginx", "-p", str(self.dir), "-c", str(self.dir / "nginx.conf"), "-g", "daemon off;"],
             env=dict(os.environ, TZ="UTC"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -82,10 +89,29 @@ class Stack:
         assert self.responder is None or self.responder.poll() is not None
         self._close_log()
         self.log = open(self.log_path, "ab")
-        self.responder = subprocess.Popen(
-            [self.binary, "--listen", f"unix:{self.socket_path}", "--database", str(self.database), "--workers", str(self.workers)] + self.responder_args,
-            stdout=self.log, stderr=self.log)
+        serve = [self.binary, "serve", "--database", str(self.database), "--workers", str(self.workers)] + self.responder_args
+        if self.processes > 1:
+            # spawn-fcgi execs multiwatch in its own process: that one PID stops them all.
+            command = ["spawn-fcgi", "-n", "-s", str(self.socket_path), "-M", "0660", "--",
+                       shutil.which("multiwatch"), "-f", str(self.processes), "-t", "0", "-s", "TERM", "--"] + serve
+        else:
+            command = serve + ["--listen", f"unix:{self.socket_path}"]
+        self.responder = subprocess.Popen(command, stdout=self.log, stderr=self.log)
         wait_until(self._healthy, READY_TIMEOUT, "GET /api/health")
+
+    def token_command(self, *arguments) -> subprocess.CompletedProcess:
+        """`people-api token …` against this stack's database, as an operator runs it."""
+        return subprocess.run([self.binary, "token", *arguments, "--database", str(self.database)],
+                              capture_output=True, text=True, timeout=60)
+
+    def create_token(self, name: str) -> str:
+        done = self.token_command("create", name)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip().splitlines()[-1]
+
+    def stored_people(self, email: str | None = None) -> int:
+        """How many people the store holds (with this email, compared as the store does): read from the store, not the API."""
+        return store.count_people(self.database, email)
 
     def _healthy(self):
         if self.responder is not None and self.responder.poll() is not None:

@@ -11,14 +11,9 @@ from conftest import Api, assert_envelope, unique_email
 from stack import running_stack
 
 
-def count_people(database):
-    with sqlite3.connect(database) as db:
-        return db.execute("SELECT count(*) FROM person").fetchone()[0]
-
-
 def test_a_store_held_busy_answers_503_then_recovers():
     with running_stack(rate_limit=0) as stack:
-        api = Api(stack.url)
+        api = Api(stack)
         assert api.create({"name": "Before", "email": unique_email("busy")}).status_code == 201
         blocker = sqlite3.connect(stack.database, timeout=0, isolation_level=None)
         blocker.execute("BEGIN IMMEDIATE")  # another process holds the write lock
@@ -30,7 +25,7 @@ def test_a_store_held_busy_answers_503_then_recovers():
         finally:
             blocker.execute("ROLLBACK")
             blocker.close()
-        assert count_people(stack.database) == 1
+        assert stack.stored_people() == 1
         assert api.create({"name": "After", "email": unique_email("busy")}).status_code == 201
         assert "SQLITE_BUSY" not in response.text and "database" not in response.json()["error"]["message"].lower()
 
@@ -49,7 +44,7 @@ def small_filesystem():
 
 def test_a_full_disk_answers_503_keeps_reads_and_recovers(small_filesystem):
     with running_stack(rate_limit=0, database_dir=small_filesystem) as stack:
-        api = Api(stack.url)
+        api = Api(stack)
         kept = api.create({"name": "Kept", "email": unique_email("full")}).json()
         filler = small_filesystem / "filler"
         with open(filler, "wb") as handle:
@@ -69,7 +64,7 @@ def test_a_full_disk_answers_503_keeps_reads_and_recovers(small_filesystem):
         assert 503 in statuses
         assert api.get(f"/api/people/{kept['id']}").json() == kept
         assert api.get("/api/people").status_code == 200
-        stored_while_full = count_people(stack.database)
+        stored_while_full = stack.stored_people()
         filler.unlink()
         assert api.create({"name": "Recovered", "email": unique_email("full")}).status_code == 201
-        assert count_people(stack.database) == stored_while_full + 1
+        assert stack.stored_people() == stored_while_full + 1

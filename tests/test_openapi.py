@@ -7,7 +7,7 @@ from openapi_spec_validator import validate
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from conftest import unique_email
+from conftest import Api, unique_email
 from stack import ROOT
 
 SPEC = yaml.safe_load((ROOT / "openapi.yaml").read_text())
@@ -49,7 +49,7 @@ def conforms(response, path, method):
     validator.validate(response.json())
 
 
-def test_every_kind_of_answer_matches_the_document(api):
+def test_every_kind_of_answer_matches_the_document(api, stack):
     email = unique_email("spec")
     created = api.create({"name": "Spec", "email": email, "age": None})
     conforms(created, "/api/people", "post")
@@ -74,3 +74,11 @@ def test_every_kind_of_answer_matches_the_document(api):
     api.create(replay_body, headers=key)
     conforms(api.create(replay_body, headers=key), "/api/people", "post")
     conforms(api.create({"name": "Other", "email": unique_email()}, headers=key), "/api/people", "post")
+    conforms(api.create(None, raw=b'{"email": "a@example.com", "email": "b@example.org"}'), "/api/people", "post")
+    anonymous = Api(stack, anonymous=True)
+    conforms(anonymous.get("/api/people"), "/api/people", "get")
+    conforms(anonymous.get(location), person_path, "get")
+    conforms(anonymous.request("DELETE", location), person_path, "delete")
+    conforms(api.request("PATCH", location), person_path, "delete")
+    conforms(api.request("DELETE", location), person_path, "delete")
+    conforms(api.request("DELETE", location), person_path, "delete")

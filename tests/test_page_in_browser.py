@@ -1,5 +1,5 @@
 """The web page in a real headless Chromium (Debian's chromium + chromium-driver) against the real stack."""
-import sqlite3
+import uuid
 
 import pytest
 import requests
@@ -24,6 +24,7 @@ def page_stack():
 def browser(request):
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
                      f"--window-size={request.param[0]},{request.param[1]}"]:
         options.add_argument(argument)
@@ -72,8 +73,22 @@ def error_for(driver, field):
 
 
 def stored(stack, email):
-    with sqlite3.connect(stack.database) as db:
-        return db.execute("SELECT count(*) FROM person WHERE email_key = lower(?)", (email,)).fetchone()[0]
+    return stack.stored_people(email)
+
+
+def operator_get(stack, path):
+    return requests.get(stack.url + path, headers={"Authorization": f"Bearer {stack.operator_token}"}, timeout=10)
+
+
+def listed_ids(driver):
+    return [item.get_attribute("data-id") for item in driver.find_elements(By.CSS_SELECTOR, "#people li")]
+
+
+def enter_token(driver, token):
+    field = driver.find_element(By.NAME, "token")
+    field.clear()
+    field.send_keys(token)
+    driver.find_element(By.ID, "operator-submit").click()
 
 
 def test_a_valid_person_appears_at_the_top(browser, page_stack):
@@ -85,7 +100,10 @@ def test_a_valid_person_appears_at_the_top(browser, page_stack):
     first = browser.find_element(By.CSS_SELECTOR, "#people li")
     person_id = first.get_attribute("data-id")
     assert "Grace Hopper" in first.text and person_id in first.text
-    fetched = requests.get(f"{page_stack.url}/api/people/{person_id}", timeout=10).json()
+    assert "age 85" in first.text
+    status = browser.find_element(By.ID, "form-status")
+    assert status.text == "Added Grace Hopper." and "success" in status.get_attribute("class")
+    fetched = operator_get(page_stack, f"/api/people/{person_id}").json()
     assert fetched["email"] == email and fetched["age"] == 85
     assert browser.execute_script("return window.__sameDocument === true")
     screenshot(browser, "created")
@@ -178,3 +196,94 @@ def test_a_retry_after_a_lost_answer_reuses_the_idempotency_key(browser, page_st
     submit(browser)
     WebDriverWait(browser, 10).until(lambda d: len(d.execute_script("return window.__keys")) == 3)
     assert browser.execute_script("return window.__keys")[2] != keys[0]
+
+
+def test_the_list_holds_this_tabs_people_only_and_survives_a_reload(browser, page_stack):
+    elsewhere = requests.post(page_stack.url + "/api/people", json={"name": "Elsewhere", "email": unique_email("else")}, timeout=10).json()
+    open_page(browser, page_stack)
+    assert listed_ids(browser) == []
+    empty = browser.find_element(By.ID, "people-empty")
+    assert empty.is_displayed() and "No one yet" in empty.text
+    screenshot(browser, "empty")
+    created = []
+    for name in ("First Here", "Second Here"):
+        fill(browser, name, unique_email("tab"))
+        submit(browser)
+        WebDriverWait(browser, 10).until(lambda d: name in d.find_element(By.ID, "people").text)
+        created.append(browser.find_element(By.CSS_SELECTOR, "#people li").get_attribute("data-id"))
+    assert not browser.find_element(By.ID, "people-empty").is_displayed()
+    assert listed_ids(browser) == list(reversed(created))  # newest first
+    assert elsewhere["id"] not in listed_ids(browser)
+    assert browser.find_elements(By.CSS_SELECTOR, '#people [data-action="erase"]') == []
+    browser.refresh()
+    WebDriverWait(browser, 10).until(lambda d: len(listed_ids(d)) == 2)
+    assert listed_ids(browser) == list(reversed(created))
+    # A new session (another tab, another person) starts empty.
+    browser.execute_script("sessionStorage.clear()")
+    browser.refresh()
+    WebDriverWait(browser, 10).until(lambda d: d.find_element(By.ID, "people-empty").is_displayed())
+    assert listed_ids(browser) == []
+
+
+def test_a_wrong_token_gets_a_readable_message(browser, page_stack):
+    open_page(browser, page_stack)
+    enter_token(browser, "not-a-real-token")
+    WebDriverWait(browser, 10).until(lambda d: d.find_element(By.ID, "operator-error").text != "")
+    assert "not accepted" in browser.find_element(By.ID, "operator-error").text
+    assert browser.execute_script("return sessionStorage.getItem('people-api.operator-token')") is None
+    screenshot(browser, "operator-refused")
+
+
+def test_an_operator_sees_everyone_pages_through_and_erases(browser, page_stack):
+    ids = [requests.post(page_stack.url + "/api/people", json={"name": f"Listed {i}", "email": unique_email("op")}, timeout=10).json()["id"]
+           for i in range(25)]
+    open_page(browser, page_stack)
+    enter_token(browser, page_stack.operator_token)
+    WebDriverWait(browser, 10).until(lambda d: len(listed_ids(d)) == 20)
+    assert listed_ids(browser)[0] == ids[-1]  # newest first
+    assert "Everyone" in browser.find_element(By.ID, "people-heading").text
+    assert browser.execute_script("return sessionStorage.getItem('people-api.operator-token')") is not None
+    assert browser.execute_script("return localStorage.length") == 0
+    screenshot(browser, "operator")
+    total = len(operator_get(page_stack, "/api/people?limit=100").json()["items"])
+    for _ in range(20):
+        more = browser.find_element(By.ID, "more")
+        if not more.is_displayed():
+            break
+        shown = len(listed_ids(browser))
+        more.click()
+        WebDriverWait(browser, 10).until(lambda d: len(listed_ids(d)) > shown)
+    assert not browser.find_element(By.ID, "more").is_displayed()
+    assert len(listed_ids(browser)) >= min(total, 100)
+    # With the button gone, keyboard focus stays in the list instead of dropping to the body.
+    assert browser.switch_to.active_element.tag_name != "body"
+    victim = ids[-1]
+    browser.execute_script("window.confirm = () => true;")
+    browser.find_element(By.CSS_SELECTOR, f'#people li[data-id="{victim}"] [data-action="erase"]').click()
+    WebDriverWait(browser, 10).until(lambda d: victim not in listed_ids(d))
+    assert operator_get(page_stack, f"/api/people/{victim}").status_code == 404
+    # Declining the confirmation erases nothing.
+    kept = ids[-2]
+    browser.execute_script("window.confirm = () => false;")
+    browser.find_element(By.CSS_SELECTOR, f'#people li[data-id="{kept}"] [data-action="erase"]').click()
+    assert operator_get(page_stack, f"/api/people/{kept}").status_code == 200
+    assert kept in listed_ids(browser)
+
+
+def test_a_token_revoked_meanwhile_returns_the_page_to_the_tab_list(browser, page_stack):
+    name = f"revoked-{uuid.uuid4().hex[:12]}"
+    token = page_stack.create_token(name)
+    open_page(browser, page_stack)
+    enter_token(browser, token)
+    WebDriverWait(browser, 10).until(lambda d: "Everyone" in d.find_element(By.ID, "people-heading").text)
+    assert page_stack.token_command("revoke", name).returncode == 0
+    browser.refresh()
+    WebDriverWait(browser, 10).until(lambda d: d.find_element(By.ID, "operator-error").text != "")
+    assert "Added from this tab" in browser.find_element(By.ID, "people-heading").text
+
+
+def test_no_console_errors_and_a_favicon(browser, page_stack):
+    open_page(browser, page_stack)
+    assert requests.get(page_stack.url + "/favicon.svg", timeout=10).headers["Content-Type"].startswith("image/svg+xml")
+    errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+    assert errors == [], errors

@@ -1,13 +1,13 @@
 """The responder as a process: under spawn-fcgi, SIGTERM under load, kill -9 under load."""
 import concurrent.futures
 import signal
-import sqlite3
 import subprocess
 import threading
 
 import pytest
 import requests
 
+import store
 from conftest import Api, assert_envelope, unique_email
 from stack import BINARY, READY_TIMEOUT, Stack, running_stack, wait_until
 
@@ -21,7 +21,7 @@ def test_runs_under_spawn_fcgi_on_the_inherited_socket():
                                     BINARY, "--database", str(stack.database)],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_until(lambda: requests.get(stack.url + "/api/health", timeout=2).status_code == 200, READY_TIMEOUT, "health")
-        created = Api(stack.url).create({"name": "Spawned", "email": unique_email("spawn")})
+        created = Api(stack).create({"name": "Spawned", "email": unique_email("spawn")})
         assert created.status_code == 201
         spawned.send_signal(signal.SIGTERM)
         assert spawned.wait(timeout=15) == 0
@@ -42,7 +42,7 @@ def load(stack, count, stop_after, action):
         body = {"name": f"Load {index}", "email": unique_email(f"load{index}")}
         key = {"Idempotency-Key": f"load-{index}-{body['email']}"}
         try:
-            response = Api(stack.url).create(body, headers=key)
+            response = Api(stack).create(body, headers=key)
         except requests.RequestException as error:
             response = error
         with lock:
@@ -57,8 +57,7 @@ def load(stack, count, stop_after, action):
 
 
 def stored_emails(stack):
-    with sqlite3.connect(stack.database) as db:
-        return [row[0] for row in db.execute("SELECT email FROM person")]
+    return store.emails(stack.database)
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "kill-9"])
@@ -72,7 +71,7 @@ def test_signal_under_load_loses_no_201_and_stores_no_error(sig):
         stack.responder = None
         stack.start_responder()
         stored = stored_emails(stack)
-        api = Api(stack.url)
+        api = Api(stack)
         for body, key, response in answers:
             assert not isinstance(response, Exception), response
             if response.status_code == 201:

@@ -1,21 +1,60 @@
 // The People page: creates a person by AJAX and shows what the API said.
 // Plain JavaScript, no build step. The server is the judge of every rule:
 // this page only renders its answers (and survives answers that are not JSON).
+//
+// The list shows the people created from this tab (kept in sessionStorage), never
+// everyone's addresses; an operator who enters a token sees everyone and can erase.
 "use strict";
 
 (function () {
   const FIELDS = ["name", "email", "age"];
+  const CREATED_KEY = "people-api.created";
+  const TOKEN_KEY = "people-api.operator-token";
+  const KEPT_IN_TAB = 200;
+
   const form = document.getElementById("person-form");
   const submitButton = document.getElementById("submit");
   const formError = document.getElementById("form-error");
   const formStatus = document.getElementById("form-status");
   const list = document.getElementById("people");
+  const listHeading = document.getElementById("people-heading");
+  const listNote = document.getElementById("list-note");
   const listError = document.getElementById("list-error");
+  const emptyNote = document.getElementById("people-empty");
   const moreButton = document.getElementById("more");
+  const operatorForm = document.getElementById("operator");
+  const operatorError = document.getElementById("operator-error");
+  const operatorSubmit = document.getElementById("operator-submit");
+  const operatorLeave = document.getElementById("operator-leave");
+
   let nextCursor = null;
   let inFlight = false;
   // The key of a submission whose answer was lost; reused only for the very same body.
   let pendingRetry = null;
+
+  // sessionStorage can be unavailable (privacy modes) or hold garbage: never let that break the page.
+  function load(key, fallback) {
+    try {
+      const value = JSON.parse(sessionStorage.getItem(key));
+      return value === null ? fallback : value;
+    } catch (error) {
+      return fallback;
+    }
+  }
+  function save(key, value) {
+    try {
+      if (value === null) sessionStorage.removeItem(key);
+      else sessionStorage.setItem(key, JSON.stringify(value));
+    } catch (error) { /* the page still works, only without memory across reloads */ }
+  }
+  function createdHere() {
+    const people = load(CREATED_KEY, []);
+    return Array.isArray(people) ? people.filter((p) => p && typeof p.id === "string") : [];
+  }
+  function operatorToken() {
+    const token = load(TOKEN_KEY, null);
+    return typeof token === "string" && token !== "" ? token : null;
+  }
 
   function newIdempotencyKey() {
     const bytes = new Uint8Array(16);
@@ -26,9 +65,10 @@
   // fetch resolves on any HTTP status; this reads the status and the envelope
   // itself, and turns "no answer" or "not JSON" into a readable general error.
   async function callApi(url, options) {
+    const headers = Object.assign({ Accept: "application/json" }, options.headers || {});
     let response;
     try {
-      response = await fetch(url, Object.assign({ headers: { Accept: "application/json" } }, options));
+      response = await fetch(url, Object.assign({}, options, { headers: headers }));
     } catch (networkError) {
       return { ok: false, networkFailure: true, message: "The server could not be reached. Check your connection and try again." };
     }
@@ -46,6 +86,12 @@
       message: error && error.message ? error.message : "The server answered unexpectedly (HTTP " + response.status + "). Please try again.",
     };
   }
+
+  function operatorHeaders() {
+    return { Authorization: "Bearer " + operatorToken() };
+  }
+
+  // ---- the create form ----
 
   function clearErrors() {
     formError.textContent = "";
@@ -83,37 +129,9 @@
     return person;
   }
 
-  function personItem(person, isNew) {
-    const item = document.createElement("li");
-    if (isNew) item.className = "new";
-    const name = document.createElement("span");
-    name.className = "person-name";
-    name.textContent = person.name;
-    const email = document.createElement("span");
-    email.className = "person-email";
-    email.textContent = person.email;
-    const id = document.createElement("span");
-    id.className = "person-id";
-    const link = document.createElement("a");
-    link.href = "/api/people/" + encodeURIComponent(person.id);
-    link.textContent = person.id;
-    id.append("id ", link);
-    item.append(name, email, id);
-    item.dataset.id = person.id;
-    return item;
-  }
-
-  async function loadPeople(cursor) {
-    const url = "/api/people?limit=20" + (cursor ? "&after=" + encodeURIComponent(cursor) : "");
-    const result = await callApi(url, { method: "GET" });
-    if (!result.ok) {
-      listError.textContent = "The list could not be loaded: " + result.message;
-      return;
-    }
-    listError.textContent = "";
-    for (const person of result.body.items) list.append(personItem(person, false));
-    nextCursor = result.body.next;
-    moreButton.hidden = !nextCursor;
+  function showStatus(text, success) {
+    formStatus.textContent = text;
+    formStatus.classList.toggle("success", Boolean(success));
   }
 
   async function submit(event) {
@@ -122,7 +140,7 @@
     inFlight = true;
     submitButton.disabled = true;
     clearErrors();
-    formStatus.textContent = "Saving…";
+    showStatus("Saving…", false);
 
     const payload = JSON.stringify(readForm());
     const key = pendingRetry && pendingRetry.payload === payload ? pendingRetry.key : newIdempotencyKey();
@@ -130,15 +148,15 @@
     try {
       const result = await callApi("/api/people", {
         method: "POST",
-        headers: { "Content-Type": "application/json", Accept: "application/json", "Idempotency-Key": key },
+        headers: { "Content-Type": "application/json", "Idempotency-Key": key },
         body: payload,
       });
-      formStatus.textContent = "";
+      showStatus("", false);
       if (result.ok) {
         pendingRetry = null;
-        list.prepend(personItem(result.body, true));
+        rememberCreated(result.body);
         form.reset();
-        formStatus.textContent = "Added " + result.body.name + ".";
+        showStatus("Added " + result.body.name + ".", true);
         form.elements.name.focus();
         return;
       }
@@ -156,7 +174,162 @@
     }
   }
 
+  function rememberCreated(person) {
+    const people = createdHere().filter((p) => p.id !== person.id);
+    people.unshift(person);
+    save(CREATED_KEY, people.slice(0, KEPT_IN_TAB));
+    if (operatorToken()) {
+      list.prepend(personItem(person, { isNew: true, erasable: true }));
+      updateEmpty();
+    } else {
+      showTabList(person.id);
+    }
+  }
+
+  // ---- the list ----
+
+  function personItem(person, options) {
+    const item = document.createElement("li");
+    item.tabIndex = -1;
+    if (options.isNew) item.className = "new";
+    const name = document.createElement("span");
+    name.className = "person-name";
+    name.textContent = person.name;
+    const email = document.createElement("span");
+    email.className = "person-email";
+    email.textContent = person.email;
+    const meta = document.createElement("span");
+    meta.className = "person-meta";
+    const details = [];
+    if (person.age !== null && person.age !== undefined) details.push("age " + person.age);
+    const created = new Date(person.created_at);
+    if (!isNaN(created)) details.push("added " + created.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" }));
+    meta.textContent = details.join(" · ");
+    const id = document.createElement("span");
+    id.className = "person-id";
+    id.textContent = "id " + person.id;
+    item.append(name, email, meta, id);
+    if (options.erasable) {
+      const erase = document.createElement("button");
+      erase.type = "button";
+      erase.className = "erase";
+      erase.dataset.action = "erase";
+      erase.textContent = "Erase";
+      erase.setAttribute("aria-label", "Erase " + person.name);
+      erase.addEventListener("click", () => erasePerson(person, item));
+      item.append(erase);
+    }
+    item.dataset.id = person.id;
+    return item;
+  }
+
+  function updateEmpty() {
+    emptyNote.hidden = list.children.length > 0;
+  }
+
+  function showTabList(newID) {
+    listHeading.textContent = "Added from this tab";
+    listNote.textContent = "Only the people you add here are shown, and only in this tab.";
+    emptyNote.textContent = "No one yet. People you add above appear here.";
+    listError.textContent = "";
+    list.replaceChildren(...createdHere().map((p) => personItem(p, { isNew: p.id === newID, erasable: false })));
+    nextCursor = null;
+    moreButton.hidden = true;
+    updateEmpty();
+  }
+
+  async function loadEveryone(cursor) {
+    const url = "/api/people?limit=20" + (cursor ? "&after=" + encodeURIComponent(cursor) : "");
+    moreButton.disabled = true;
+    const result = await callApi(url, { method: "GET", headers: operatorHeaders() });
+    moreButton.disabled = false;
+    if (!result.ok) {
+      if (result.status === 401) return refuseToken(result.message);
+      listError.textContent = "The list could not be loaded: " + result.message;
+      return;
+    }
+    listError.textContent = "";
+    if (!cursor) {
+      listHeading.textContent = "Everyone (operator view)";
+      listNote.textContent = "Newest first. Erasing a person also forgets every copy the server kept.";
+      emptyNote.textContent = "No one has been added yet.";
+      list.replaceChildren();
+    }
+    const added = result.body.items.map((p) => personItem(p, { isNew: false, erasable: true }));
+    list.append(...added);
+    nextCursor = result.body.next;
+    moreButton.hidden = !nextCursor;
+    updateEmpty();
+    // "Show more" may vanish with the last page: keep keyboard focus in the list, not on the page body.
+    if (cursor && added.length > 0) added[0].focus();
+    else if (cursor) listHeading.focus();
+  }
+
+  async function erasePerson(person, item) {
+    if (!window.confirm("Erase " + person.name + " <" + person.email + ">? This cannot be undone.")) return;
+    const result = await callApi("/api/people/" + encodeURIComponent(person.id), { method: "DELETE", headers: operatorHeaders() });
+    if (!result.ok && result.status !== 404) {
+      if (result.status === 401) return refuseToken(result.message);
+      listError.textContent = "That person could not be erased: " + result.message;
+      return;
+    }
+    listError.textContent = "";
+    save(CREATED_KEY, createdHere().filter((p) => p.id !== person.id));
+    const next = item.nextElementSibling || item.previousElementSibling;
+    item.remove();
+    updateEmpty();
+    (next || listHeading).focus();
+  }
+
+  // ---- the operator panel ----
+
+  function refuseToken(message) {
+    save(TOKEN_KEY, null);
+    operatorError.textContent = "The token was not accepted: " + message;
+    showOperatorControls(false);
+    showTabList(null);
+    operatorForm.elements.token.focus();
+  }
+
+  function showOperatorControls(active) {
+    operatorLeave.hidden = !active;
+    operatorSubmit.textContent = active ? "Use another token" : "Show everyone";
+  }
+
+  async function enterOperatorView(event) {
+    event.preventDefault();
+    const token = operatorForm.elements.token.value.trim();
+    operatorError.textContent = "";
+    if (token === "") {
+      operatorError.textContent = "Paste an operator token first.";
+      operatorForm.elements.token.focus();
+      return;
+    }
+    save(TOKEN_KEY, token);
+    operatorForm.elements.token.value = "";
+    showOperatorControls(true);
+    await loadEveryone(null);
+    if (operatorToken()) listHeading.focus();
+  }
+
+  function leaveOperatorView() {
+    save(TOKEN_KEY, null);
+    operatorError.textContent = "";
+    showOperatorControls(false);
+    showTabList(null);
+    listHeading.focus();
+  }
+
   form.addEventListener("submit", submit);
-  moreButton.addEventListener("click", () => loadPeople(nextCursor));
-  loadPeople(null);
+  moreButton.addEventListener("click", () => loadEveryone(nextCursor));
+  operatorForm.addEventListener("submit", enterOperatorView);
+  operatorLeave.addEventListener("click", leaveOperatorView);
+
+  if (operatorToken()) {
+    showOperatorControls(true);
+    loadEveryone(null);
+  } else {
+    showOperatorControls(false);
+    showTabList(null);
+  }
 })();
