@@ -10,7 +10,9 @@ BENCH_SOAK=1 to add 2,000,000 mixed requests and report how the responder's RSS 
 """
 import csv
 import datetime
+import grp
 import os
+import pwd
 import sqlite3
 import subprocess
 import sys
@@ -21,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 import requests  # noqa: E402
 
-from stack import ROOT, Stack, wait_until  # noqa: E402
+from stack import ROOT, Stack, free_port, wait_until  # noqa: E402
 
 SMOKE = os.environ.get("BENCH_SMOKE") == "1"
 DURATION = 1 if SMOKE else int(os.environ.get("BENCH_DURATION", "10"))
@@ -79,8 +81,9 @@ def peak_rss_mib(pid):
     return memory_mib(pid, "VmHWM")
 
 
-def wrk(url, workload, connections, duration, pid=None, path="/", ids_file=None):
-    env = dict(os.environ, WORKLOAD=workload, RUN_ID=uuid.uuid4().hex[:8], CEILING_PATH=path, IDS_FILE=ids_file or "")
+def wrk(url, workload, connections, duration, pid=None, path="/", ids_file=None, token=""):
+    env = dict(os.environ, WORKLOAD=workload, RUN_ID=uuid.uuid4().hex[:8], CEILING_PATH=path, IDS_FILE=ids_file or "",
+               OPERATOR_TOKEN=token)
     command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{duration}s", "--timeout", "5s", "-s", str(SCRIPT), url]
     if WARMUP:
         subprocess.run(command[:6] + [f"{WARMUP}s"] + command[7:], env=env, check=True, capture_output=True)
@@ -104,6 +107,47 @@ def wrk(url, workload, connections, duration, pid=None, path="/", ids_file=None)
         "requests": requests_done,
         "cpu_us": (cpu_after - cpu_before) * 1e6 / requests_done if pid else None,
     }
+
+
+# The second floor: the minimal responder behind an nginx with nothing of the bundled config
+# (no access log, no maps, no rate-limit zone), so the ratio to it is what users feel of the whole stack.
+BARE_NGINX = """worker_processes 1; pid {dir}/bare-nginx.pid; error_log {dir}/bare-nginx-error.log warn; {user}
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    client_body_temp_path {dir}/temp/bare_body; fastcgi_temp_path {dir}/temp/bare_fastcgi; proxy_temp_path {dir}/temp/bare_proxy;
+    uwsgi_temp_path {dir}/temp/bare_uwsgi; scgi_temp_path {dir}/temp/bare_scgi;
+    server {{
+        listen 127.0.0.1:{port};
+        location /api/ {{
+            fastcgi_pass unix:{socket};
+            fastcgi_param REQUEST_METHOD $request_method;
+            fastcgi_param REQUEST_URI $request_uri;
+            fastcgi_param CONTENT_TYPE $content_type;
+            fastcgi_param CONTENT_LENGTH $content_length;
+        }}
+    }}
+}}
+"""
+
+
+def start_bare_nginx(directory, socket):
+    port = free_port()
+    user = f"user {pwd.getpwuid(os.getuid()).pw_name} {grp.getgrgid(os.getgid()).gr_name};" if os.getuid() == 0 else ""
+    config = directory / "bare-nginx.conf"
+    config.write_text(BARE_NGINX.format(dir=directory, user=user, port=port, socket=socket))
+    process = subprocess.Popen(["nginx", "-p", str(directory), "-c", str(config), "-g", "daemon off;"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+
+    def answers():
+        try:
+            return requests.post(url + "/api/people", data=b"{}", timeout=2).status_code == 201
+        except requests.RequestException:
+            return False
+
+    wait_until(answers, 20, "bare nginx")
+    return process, url
 
 
 def seed(url, count):
@@ -140,17 +184,22 @@ def main():
         started.append(control)
         control.start()
         minimal = subprocess.Popen([str(MINIMAL), f"{product.dir}/minimal.sock", str(WORKERS)])
+        bare_nginx = None
         try:
             wait_until(lambda: requests.post(control.url + "/api/people", data=b"{}", timeout=2).status_code == 201, 20, "minimal responder")
+            bare_nginx, bare_url = start_bare_nginx(product.dir, f"{product.dir}/minimal.sock")
             pid = product.responder.pid
             for connections in CONNECTIONS:
                 floor = wrk(control.url, "create", connections, DURATION, pid=minimal.pid)
-                results.append(("control: minimal libfcgi responder", connections, floor, None))
+                results.append(("control: minimal libfcgi responder", connections, floor, None, None))
+                bare = wrk(bare_url, "create", connections, DURATION, pid=minimal.pid)
+                results.append(("control: minimal responder behind a bare nginx", connections, bare, None, None))
                 ceiling = wrk(control.url, "ceiling", connections, DURATION, path="/bench/ceiling")
-                results.append(("control: nginx return 201", connections, ceiling, None))
+                results.append(("control: nginx return 201", connections, ceiling, None, None))
                 for workload in ["create", "invalid", "get", "list"]:
-                    measured = wrk(product.url, workload, connections, DURATION, pid=pid, ids_file=str(ids_file))
-                    results.append((workload, connections, measured, floor["rps"]))
+                    measured = wrk(product.url, workload, connections, DURATION, pid=pid, ids_file=str(ids_file),
+                                   token=product.operator_token)
+                    results.append((workload, connections, measured, floor["rps"], bare["rps"]))
             rss = peak_rss_mib(pid)
             minimal_rss = peak_rss_mib(minimal.pid)
             if SOAK:
@@ -162,9 +211,12 @@ def main():
                 fill_store(product.database, 1_000_000)
                 product.start_responder()
                 large = wrk(product.url, "create", 16, DURATION, pid=product.responder.pid)
-                results.append(("create, 1,000,000 people stored", 16, large, floor_16(results)))
+                results.append(("create, 1,000,000 people stored", 16, large, floor_16(results), floor_16(results, "control: minimal responder behind")))
                 print(f"create throughput with 1,000,000 people / on the seeded store: {large['rps'] / empty_create:.2f}")
         finally:
+            if bare_nginx is not None:
+                bare_nginx.terminate()
+                bare_nginx.wait(timeout=10)
             minimal.kill()  # libfcgi's own SIGTERM handler does not wake a blocked accept
             minimal.wait(timeout=10)
     finally:
@@ -173,17 +225,18 @@ def main():
     report(results, rss, minimal_rss)
 
 
-def floor_16(results):
-    return next(r for r in results if r[0].startswith("control: minimal") and r[1] == 16)[2]["rps"]
+def floor_16(results, name="control: minimal libfcgi"):
+    return next(r for r in results if r[0].startswith(name) and r[1] == 16)[2]["rps"]
 
 
 def report(results, rss, minimal_rss):
-    header = ["workload", "connections", "requests/s", "p50 ms", "p99 ms", "unexpected status or errors", "responder CPU µs/request", "ratio to minimal responder"]
+    header = ["workload", "connections", "requests/s", "p50 ms", "p99 ms", "unexpected status or errors", "responder CPU µs/request", "ratio to minimal responder", "ratio to the bare floor"]
     rows = []
-    for name, connections, measured, floor in results:
+    for name, connections, measured, floor, bare_floor in results:
         rows.append([name, connections, f"{measured['rps']:.0f}", f"{measured['p50_ms']:.2f}", f"{measured['p99_ms']:.2f}",
                      measured["unexpected"], "" if measured["cpu_us"] is None else f"{measured['cpu_us']:.0f}",
-                     "" if floor is None else f"{measured['rps'] / floor:.2f}"])
+                     "" if floor is None else f"{measured['rps'] / floor:.2f}",
+                     "" if bare_floor is None else f"{measured['rps'] / bare_floor:.2f}"])
     commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     lines = [f"people-api benchmark, commit {commit}, {datetime.datetime.now().isoformat(timespec='seconds')}, "
              f"{DURATION}s per run, {WORKERS} workers, Unix socket" + (" (smoke)" if SMOKE else ""), "",
