@@ -3,6 +3,14 @@
 #   scripts/install-deps.sh run|test|bench
 set -euo pipefail
 
+# The Swift toolchain is no Debian package: say where it comes from instead of failing later with
+# "make: swift: No such file or directory".
+if ! command -v swift >/dev/null 2>&1; then
+    echo "people-api needs the Swift 6 toolchain for Linux, and 'swift' is not on the PATH." >&2
+    echo "Download it from https://www.swift.org/install/linux/ (Debian 12), unpack it, and add its usr/bin to PATH." >&2
+    exit 1
+fi
+
 packages=(libfcgi-dev libfcgi-bin libjansson-dev nginx spawn-fcgi multiwatch sqlite3 curl)
 case "${1:-run}" in
     run) ;;

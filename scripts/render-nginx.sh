@@ -7,7 +7,7 @@
 #   scripts/render-nginx.sh --site    the site alone on stdout, for /etc/nginx/sites-available
 #
 # Settings (environment), with the RUN_DIR defaults; --site defaults in brackets:
-#   LISTEN        127.0.0.1:$PORT, PORT 8080            [80]
+#   LISTEN        127.0.0.1:$PORT, PORT 8080            [80; PORT, a development setting, is not read]
 #   UPSTREAM      unix:RUN_DIR/people-api.sock          [unix:/run/people-api/people-api.sock]
 #   RATE_LIMIT    creates per second per client, 10; 0 turns the limit off; RATE_BURST 20
 #   READ_TIMEOUT  how long nginx waits for the responder, 30s
@@ -21,7 +21,7 @@ here="$(cd "$(dirname "$0")/.." && pwd)"
 if [ "${1:-}" = "--site" ]; then
     mode=site
     run_dir=""
-    : "${LISTEN:=${PORT:-80}}" "${UPSTREAM:=unix:/run/people-api/people-api.sock}"
+    : "${LISTEN:=80}" "${UPSTREAM:=unix:/run/people-api/people-api.sock}"
     : "${WEB_ROOT:=/srv/people-api}" "${CONF_DIR:=/etc/nginx}" "${LOG_DIR:=/var/log/nginx}"
 else
     mode=local

@@ -34,9 +34,23 @@ public struct ServerRequest: Sendable {
     }
 
     /// `content-type` → `CONTENT_TYPE`, `x-request-id` → `HTTP_X_REQUEST_ID`, as CGI names them.
+    /// Byte by byte: every header lookup goes through here, and `uppercased()` with a
+    /// `map` over Characters showed up at 2.5% of a request's CPU in `perf`.
     static func parameterName(forHeader name: String) -> String {
-        let upper = String(name.uppercased().map { $0 == "-" ? "_" : $0 })
-        return upper == "CONTENT_TYPE" || upper == "CONTENT_LENGTH" ? upper : "HTTP_" + upper
+        var bytes: [UInt8] = Array("HTTP_".utf8)
+        bytes.reserveCapacity(5 + name.utf8.count)
+        for byte in name.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"): bytes.append(byte - 32)
+            case UInt8(ascii: "-"): bytes.append(UInt8(ascii: "_"))
+            default: bytes.append(byte)
+            }
+        }
+        let upper = bytes.dropFirst(5)
+        if upper.elementsEqual("CONTENT_TYPE".utf8) || upper.elementsEqual("CONTENT_LENGTH".utf8) {
+            return String(decoding: upper, as: UTF8.self)
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
 
