@@ -5,10 +5,14 @@ RATE_LIMIT ?= 10
 PROCESSES ?= 2
 export PORT DATA_DIR RATE_LIMIT PROCESSES
 
-.PHONY: run test build release bench fuzz clean token token-revoke token-list
+.PHONY: run restart test build release bench fuzz clean token token-revoke token-list
 
 run: release
 	scripts/run.sh
+
+# Replaces the responders of a running `make run` one at a time with a freshly built binary, losing no request.
+restart: release
+	scripts/restart.sh
 
 release:
 	scripts/install-deps.sh run

@@ -50,12 +50,16 @@ stop() {
 trap 'stop; exit 0' INT TERM
 trap stop EXIT
 
+# A crashed responder must end at once so that multiwatch can replace it: with the Swift
+# runtime's backtracer on (its default), an aborted responder was still there 15 s later.
+export SWIFT_BACKTRACE=enable=no
 # multiwatch: -t 0 counts every death as one after a long run, so it never runs out of
 # retries (its default gives up after 4 quick deaths and closes the socket); -s TERM is
 # the responders' graceful stop. A responder that cannot start backs off by itself.
 RESPONDER_LOG="$log" spawn-fcgi -n -s "$socket" -M 0660 -- "$(command -v multiwatch)" -f "$processes" -t 0 -s TERM -- \
     "$here/scripts/responder-child.sh" "$binary" serve --database "$database" &
 supervisor_pid=$!
+echo "$supervisor_pid" > "$run_dir/supervisor.pid"  # for `make restart`
 TZ=UTC nginx -p "$run_dir" -c "$run_dir/nginx.conf" -g 'daemon off;' &
 nginx_pid=$!
 

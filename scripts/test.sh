@@ -23,5 +23,6 @@ BENCH_SMOKE=1 BENCH_BINARY="$PWD/.build/debug/people-api" bench/run.sh
 
 echo "== integration and browser tests (real nginx, real responder, real SQLite, headless Chromium)"
 mkdir -p test-output
-PEOPLE_API_BINARY="$PWD/.build/debug/people-api" .venv/bin/python -m pytest tests -q -p no:cacheprovider "$@"
+PEOPLE_API_BINARY="$PWD/.build/debug/people-api" .venv/bin/python -m pytest tests -q -p no:cacheprovider \
+    --junitxml=test-output/junit.xml -o junit_family=xunit1 "$@"
 

@@ -96,7 +96,9 @@ class Stack:
                        shutil.which("multiwatch"), "-f", str(self.processes), "-t", "0", "-s", "TERM", "--"] + serve
         else:
             command = serve + ["--listen", f"unix:{self.socket_path}"]
-        self.responder = subprocess.Popen(command, stdout=self.log, stderr=self.log)
+        # As `make run` and the systemd unit run it: a crash ends the process at once (see scripts/run.sh).
+        self.responder = subprocess.Popen(command, stdout=self.log, stderr=self.log,
+                                          env=dict(os.environ, SWIFT_BACKTRACE="enable=no"))
         wait_until(self._healthy, READY_TIMEOUT, "GET /api/health")
 
     def token_command(self, *arguments) -> subprocess.CompletedProcess:

@@ -50,12 +50,16 @@ public final class FastCGIServer: Sendable {
         finished.wait()
     }
 
-    /// Stops accepting: one call wakes every worker blocked in `accept`.
+    /// Stops accepting. A socket this process opened is shut down, which wakes every worker
+    /// blocked in `accept` at once. An inherited one (spawn-fcgi, multiwatch, systemd) is
+    /// shared with the other responders and the next one to start: shutting it down would
+    /// stop them all, so the workers notice the stop when `accept` next wakes (within
+    /// `ListeningSocket.acceptWakeSeconds`) while the others go on accepting.
     public func stop() {
         guard !stopping.exchange(true, ordering: .sequentiallyConsistent) else { return }
         FCGX_ShutdownPending()
         let fd = listenFD.load(ordering: .sequentiallyConsistent)
-        if fd >= 0 { shutdown(fd, Int32(SHUT_RDWR)) }
+        if fd >= 0, ListeningSocket.isOwned(configuration.address) { shutdown(fd, Int32(SHUT_RDWR)) }
         // A worker idle on a kept connection is woken by ending its read; the response
         // direction stays open for a request that has just arrived.
         idleKeptConnections.withLock { idle in

@@ -27,14 +27,22 @@ enum ListeningSocket {
         guard fd >= 0 else {
             throw ServerError(description: "cannot listen on \(configuration.address): \(String(cString: strerror(errno)))")
         }
-        setTimeouts(fd, seconds: configuration.idleTimeoutSeconds)
+        // `accept` wakes up this often with EAGAIN, which the worker loop treats as a retry
+        // and a moment to notice a stop. (Every accepted connection gets its own timeouts.)
+        setTimeouts(fd, seconds: acceptWakeSeconds)
         return fd
     }
 
-    /// Accepted TCP sockets inherit these on Linux, so a peer that goes quiet mid-request
-    /// releases its worker; `accept` itself then wakes up periodically, which the
-    /// worker loop treats as a retry. (Unix sockets do not inherit them; the worker sets
-    /// them on each accepted connection.)
+    /// How long a stopping responder may wait on a socket it shares and must not shut down.
+    static let acceptWakeSeconds = 1
+
+    /// The socket was opened by this process, not inherited from spawn-fcgi or systemd: only
+    /// then may a stop shut it down (which ends the listening for every process sharing it).
+    static func isOwned(_ address: ListenAddress) -> Bool {
+        address != .inherited
+    }
+
+    /// Read and write timeouts: a peer that goes quiet mid-request releases its worker.
     static func setTimeouts(_ fd: Int32, seconds: Int) {
         guard seconds > 0 else { return }
         var timeout = timeval(tv_sec: seconds, tv_usec: 0)
