@@ -41,7 +41,14 @@ CEILING = ('location = /bench/ceiling { default_type "application/json; charset=
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
+def children_of(pid):
+    with open(f"/proc/{pid}/task/{pid}/children") as listing:
+        return [int(child) for child in listing.read().split()]
+
+
 def cpu_seconds(pid):
+    if isinstance(pid, list):  # several responder processes: their CPU together
+        return sum(cpu_seconds(one) for one in pid)
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICKS
 
@@ -202,6 +209,24 @@ def main():
                     results.append((workload, connections, measured, floor["rps"], bare["rps"]))
             rss = peak_rss_mib(pid)
             minimal_rss = peak_rss_mib(minimal.pid)
+            if not SMOKE:
+                # The same workloads with two responders on one socket (spawn-fcgi + multiwatch, as
+                # `make run` starts them): the measurement behind the PROCESSES default.
+                product.stop_responder()
+                product.processes = 2
+                product.start_responder()
+                workers_pids = children_of(product.responder.pid)
+                for connections in CONNECTIONS:
+                    floor = next(r for r in results if r[0].startswith("control: minimal libfcgi") and r[1] == connections)[2]
+                    bare = next(r for r in results if r[0].startswith("control: minimal responder behind") and r[1] == connections)[2]
+                    for workload in ["create", "invalid", "get"]:
+                        measured = wrk(product.url, workload, connections, DURATION, pid=workers_pids, ids_file=str(ids_file),
+                                       token=product.operator_token)
+                        results.append((f"{workload}, 2 processes", connections, measured, floor["rps"], bare["rps"]))
+                product.stop_responder()
+                product.processes = 1
+                product.start_responder()
+                pid = product.responder.pid
             if SOAK:
                 soak(product.url, pid, str(ids_file), total=int(os.environ.get("BENCH_SOAK_TOTAL", "2000000")),
                      first=int(os.environ.get("BENCH_SOAK_FIRST", "100000")))
