@@ -14,7 +14,7 @@ fi
 packages=(libfcgi-dev libfcgi-bin libjansson-dev nginx spawn-fcgi multiwatch sqlite3 curl)
 case "${1:-run}" in
     run) ;;
-    test) packages+=(chromium chromium-driver python3-venv wrk) ;;
+    test) packages+=(chromium chromium-driver python3-venv wrk systemd) ;;
     bench) packages+=(wrk) ;;
     *) echo "usage: $0 run|test|bench" >&2; exit 2 ;;
 esac
