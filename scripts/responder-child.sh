@@ -4,23 +4,35 @@
 # reports on stderr the pid it started and the exit status or signal it ended with.
 #   multiwatch … -- scripts/responder-child.sh BINARY serve ARGS…
 set -uo pipefail
+# Reports go to fd 3; bash's own notices about its background job ("Killed") go nowhere.
+exec 3>&2 2>/dev/null
+
+# multiwatch asks for a graceful stop with SIGTERM; a terminal's Ctrl-C sends SIGINT to both.
+# Set before the responder starts, so no stop can end this script and orphan it.
+stopping=0 child=""
+trap 'stopping=1; [ -n "$child" ] && kill -TERM "$child" 2>/dev/null' TERM INT
 
 # The FastCGI socket is fd 0; an explicit redirect keeps bash from giving a background job /dev/null.
-"$@" <&0 2>>"${RESPONDER_LOG:-/dev/stderr}" &
+if [ -n "${RESPONDER_LOG:-}" ]; then
+    "$@" <&0 2>>"$RESPONDER_LOG" 3>&- &
+else
+    "$@" <&0 2>&3 3>&- &
+fi
 child=$!
-echo "people-api: responder pid $child started" >&2
-# multiwatch asks for a graceful stop with SIGTERM; a terminal's Ctrl-C sends SIGINT to both.
-trap 'kill -TERM "$child" 2>/dev/null' TERM INT
+[ "$stopping" = 1 ] && kill -TERM "$child" 2>/dev/null
+echo "people-api: responder pid $child started" >&3
 while true; do
     wait "$child"
     status=$?
     kill -0 "$child" 2>/dev/null || break  # still running: a trapped signal ended the wait
 done
-if [ "$status" -gt 128 ]; then
-    echo "!!! people-api: responder pid $child killed by signal $(kill -l "$((status - 128))" 2>/dev/null || echo "$((status - 128))"); restarting it" >&2
-elif [ "$status" -ne 0 ]; then
-    echo "!!! people-api: responder pid $child exited with status $status; restarting it" >&2
+how="exit status $status"
+[ "$status" -gt 128 ] && how="signal $(kill -l "$((status - 128))" 2>/dev/null || echo "$((status - 128))")"
+if [ "$stopping" = 1 ] || [ "$status" -eq 0 ]; then
+    echo "people-api: responder pid $child stopped$([ "$status" -ne 0 ] && echo " ($how)")" >&3
+elif [ "$status" -gt 128 ]; then
+    echo "!!! people-api: responder pid $child killed by $how; restarting it" >&3
 else
-    echo "people-api: responder pid $child stopped" >&2
+    echo "!!! people-api: responder pid $child exited with $how; restarting it" >&3
 fi
 exit "$status"

@@ -47,6 +47,7 @@ struct ServeCommand: ParsableCommand {
         // Log lines carry local time; without TZ, glibc re-reads /etc/localtime for every
         // line (an fstat each: 3% of a request's CPU in `perf`). A server logs in UTC.
         setenv("TZ", "UTC", 0)
+        let shutdown = ShutdownSignals()
         let level = logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -74,7 +75,7 @@ struct ServeCommand: ParsableCommand {
             logger.critical("cannot listen", metadata: ["error": "\(error)"])
             throw Self.failedToStart()
         }
-        let shutdown = ShutdownSignals { signalName in
+        shutdown.onSignal { signalName in
             logger.notice("\(signalName): finishing in-flight requests, then exiting")
             server.stop()
         }
