@@ -62,6 +62,7 @@ class Connection:
             if kind == STDOUT:
                 output += content[:length]
             elif kind == END_REQUEST:
+                self.protocol_status = content[4]  # 0 complete, 1 can't multiplex, 3 unknown role
                 return output
 
     def _exactly(self, count):

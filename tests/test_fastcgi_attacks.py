@@ -103,8 +103,12 @@ def test_protocol_violations(responder):
             assert fcgi.status_of(output) in (200, 400, 201, 409), output
         assert_alive(responder)
     for role in (fcgi.AUTHORIZER, fcgi.FILTER):
-        output = send_raw(responder, fcgi.begin(role=role) + fcgi.params_records(fcgi.http_params("GET", "/api/health")) + fcgi.stdin_records(b""))
-        assert fcgi.status_of(output) != 200  # only RESPONDER is served
+        # Only RESPONDER is served; the others get FCGI_END_REQUEST with FCGI_UNKNOWN_ROLE, no output.
+        with fcgi.Connection(responder.socket_path) as connection:
+            connection.send(fcgi.begin(role=role) + fcgi.params_records(fcgi.http_params("GET", "/api/health")) + fcgi.stdin_records(b""))
+            assert connection.read_response() == b""
+            assert connection.protocol_status == 3
+    assert_alive(responder)
 
 
 def test_closed_before_the_answer_is_read(responder):

@@ -110,11 +110,26 @@ public final class FastCGIServer: Sendable {
 
     /// `FCGI_RESPONDER` in the FastCGI specification (Debian ships no `fastcgi.h`).
     private static let responderRole: Int32 = 1
+    /// `FCGI_END_REQUEST` and its protocol status `FCGI_UNKNOWN_ROLE`.
+    private static let endRequestType: UInt8 = 3, unknownRoleStatus: UInt8 = 3
+
+    /// Answers `FCGI_END_REQUEST` with `FCGI_UNKNOWN_ROLE`, as the FastCGI specification says
+    /// (§5.5). libfcgi would end the request with `REQUEST_COMPLETE` and no output, which a
+    /// web server configured by mistake would read as an empty success; so the record is
+    /// written here, and libfcgi's streams are marked closed so that it adds nothing.
+    private func refuseRole(_ request: UnsafeMutablePointer<FCGX_Request>) {
+        request.pointee.keepConnection = 0
+        let id = UInt16(truncatingIfNeeded: request.pointee.requestId)
+        let record: [UInt8] = [1, Self.endRequestType, UInt8(id >> 8), UInt8(id & 0xFF), 0, 8, 0, 0,
+                               0, 0, 0, 0, Self.unknownRoleStatus, 0, 0, 0]
+        _ = record.withUnsafeBytes { write(request.pointee.ipcFd, $0.baseAddress, $0.count) }
+        for stream in [request.pointee.out, request.pointee.err] { stream?.pointee.wasFCloseCalled = 1 }
+    }
 
     private func serve(_ request: UnsafeMutablePointer<FCGX_Request>) {
         // libfcgi hands AUTHORIZER and FILTER requests over like any other: refuse them.
         guard request.pointee.role == Self.responderRole, let out = request.pointee.out else {
-            request.pointee.keepConnection = 0
+            refuseRole(request)
             return
         }
         let incoming = RequestReader.read(request, maxBodySize: configuration.maxBodySize)

@@ -2,12 +2,14 @@ import Foundation
 import Glibc
 
 /// A minimal FastCGI client (the web server's side of the protocol) for tests.
-struct FastCGIClient {
+final class FastCGIClient {
     enum RecordType: UInt8 {
         case beginRequest = 1, abortRequest = 2, endRequest = 3, params = 4, stdin = 5, stdout = 6, stderr = 7
     }
 
     let fd: Int32
+    /// The protocol status of the last `FCGI_END_REQUEST` read (0 complete, 1 can't multiplex, 3 unknown role).
+    private(set) var protocolStatus: UInt8?
 
     init(socketPath: String) throws {
         fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
@@ -73,7 +75,10 @@ struct FastCGIClient {
             let length = Int(header[4]) << 8 | Int(header[5])
             guard let content = readExactly(length + Int(header[6])) else { return nil }
             if header[1] == RecordType.stdout.rawValue { output += content.prefix(length) }
-            if header[1] == RecordType.endRequest.rawValue { return String(decoding: output, as: UTF8.self) }
+            if header[1] == RecordType.endRequest.rawValue {
+                protocolStatus = content.count > 4 ? content[4] : nil
+                return String(decoding: output, as: UTF8.self)
+            }
         }
         return nil
     }

@@ -100,7 +100,8 @@ enum SharedServer {
         for role: UInt16 in [2, 3] {  // AUTHORIZER, FILTER
             let client = try FastCGIClient(socketPath: socket)
             client.send(FastCGIClient.beginRequest(role: role) + FastCGIClient.params([("REQUEST_URI", "/")]) + FastCGIClient.stdin([]))
-            #expect(client.readResponse()?.contains("GET /") != true)
+            #expect(client.readResponse() == "")
+            #expect(client.protocolStatus == 3)  // FCGI_UNKNOWN_ROLE
             client.close()
         }
         #expect(try FastCGIClient.request(socketPath: socket, uri: "/alive")?.contains("/alive") == true)
