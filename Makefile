@@ -5,7 +5,7 @@ RATE_LIMIT ?= 10
 PROCESSES ?= 2
 export PORT DATA_DIR RATE_LIMIT PROCESSES
 
-.PHONY: run restart test build release bench fuzz clean token token-revoke token-list
+.PHONY: run restart test build release static bench fuzz clean token token-revoke token-list
 
 run: release
 	scripts/run.sh
@@ -17,6 +17,12 @@ restart: release
 release:
 	scripts/install-deps.sh run
 	swift build -c release --product people-api
+
+# The binary to copy to a server: the Swift runtime linked in, so it needs no toolchain there.
+static:
+	scripts/install-deps.sh run
+	swift build -c release --product people-api --static-swift-stdlib --scratch-path .build-static
+	@echo "deployable binary: .build-static/release/people-api"
 
 build:
 	scripts/install-deps.sh run
@@ -44,4 +50,4 @@ fuzz:
 	scripts/fuzz.sh $(FUZZ_SECONDS)
 
 clean:
-	rm -rf .build .build-fuzz .venv test-output
+	rm -rf .build .build-fuzz .build-static .venv test-output
