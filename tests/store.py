@@ -14,3 +14,9 @@ def count_people(database: Path, email: str | None = None) -> int:
 def emails(database: Path) -> list[str]:
     with sqlite3.connect(database) as db:
         return [row[0] for row in db.execute("SELECT email FROM person")]
+
+
+def claim_idempotency_key(database: Path, key: str) -> None:
+    """Holds a key as a create in flight in another responder process would."""
+    with sqlite3.connect(database) as db:
+        db.execute("INSERT INTO idempotency_claim (key, claimed_ms) VALUES (?, CAST(strftime('%s','now') AS INTEGER) * 1000)", (key,))

@@ -147,3 +147,15 @@ def test_make_run_stops_at_once_when_the_port_is_taken(tmp_path):
     assert f"port {other.port} is already taken" in done.stderr
     assert "is up" not in done.stdout
     del port
+
+
+def test_a_key_in_flight_in_one_process_is_409_in_every_process():
+    """The in-flight claim lives in the database, not in a process's memory."""
+    with running_stack(rate_limit=0, processes=2) as stack:
+        api = Api(stack)
+        store.claim_idempotency_key(stack.database, "held-elsewhere")
+        body = {"name": "Raced", "email": unique_email("claim")}
+        for _ in range(6):  # whichever process answers
+            assert_envelope(api.create(body, headers={"Idempotency-Key": "held-elsewhere"}), 409, "IDEMPOTENCY_KEY_IN_USE")
+        assert stack.stored_people(body["email"]) == 0
+        assert api.create(body, headers={"Idempotency-Key": "free"}).status_code == 201

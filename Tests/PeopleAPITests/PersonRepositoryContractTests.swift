@@ -189,6 +189,86 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
     }
 }
 
+/// The in-flight claim of an `Idempotency-Key` lives in the SQLite file, where every responder
+/// process sees it. `otherProcess` opens the same file as a second responder would.
+@Suite struct SQLiteIdempotencyClaimTests {
+    let path = StoreKind.temporaryFile()
+
+    private func claimAsAnotherProcess(_ key: String, agoMilliseconds: Int) throws {
+        let otherProcess = try SQLiteDatabase(path: path)
+        try otherProcess.writer.write { db in
+            try db.execute(sql: "INSERT INTO idempotency_claim (key, claimed_ms) VALUES (?, ?)",
+                           arguments: [key, Timestamp.milliseconds() - agoMilliseconds])
+        }
+    }
+
+    private func claims(_ database: SQLiteDatabase) throws -> Int {
+        try database.writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM idempotency_claim") ?? -1 }
+    }
+
+    @Test func aKeyClaimedByAnotherProcessIsInUse() throws {
+        let database = try SQLiteDatabase(path: path)
+        let store = PersonSQLiteRepository(database: database)
+        try claimAsAnotherProcess("busy", agoMilliseconds: 0)
+        #expect(throws: RepositoryError.idempotencyKeyInUse) {
+            try store.create(NewPerson(name: "A", email: "a@example.com", age: nil), idempotency: IdempotencyRecord(key: "busy", fingerprint: "f"))
+        }
+        #expect(try store.list(limit: 10, after: nil).items.isEmpty)
+        // Other keys, and creates without one, are not held up.
+        _ = try store.create(NewPerson(name: "B", email: "b@example.com", age: nil), idempotency: IdempotencyRecord(key: "free", fingerprint: "f"))
+        _ = try store.create(NewPerson(name: "C", email: "c@example.com", age: nil), idempotency: nil)
+    }
+
+    @Test func aClaimWhoseOwnerDiedLapses() throws {
+        let database = try SQLiteDatabase(path: path)
+        let store = PersonSQLiteRepository(database: database)
+        try claimAsAnotherProcess("orphaned", agoMilliseconds: Int(PersonSQLiteRepository.claimLapsesAfterMilliseconds) + 1_000)
+        guard case .created = try store.create(NewPerson(name: "A", email: "a@example.com", age: nil),
+                                               idempotency: IdempotencyRecord(key: "orphaned", fingerprint: "f")) else {
+            Issue.record("the lapsed claim was not taken over"); return
+        }
+        #expect(try claims(database) == 0)
+    }
+
+    @Test func noClaimOutlivesItsCreateWhetherItSucceedsOrFails() throws {
+        let database = try SQLiteDatabase(path: path)
+        let store = PersonSQLiteRepository(database: database)
+        let record = IdempotencyRecord(key: "k", fingerprint: "f")
+        _ = try store.create(NewPerson(name: "A", email: "a@example.com", age: nil), idempotency: record)
+        #expect(try claims(database) == 0)
+        #expect(throws: RepositoryError.emailTaken) {
+            try store.create(NewPerson(name: "B", email: "a@example.com", age: nil), idempotency: IdempotencyRecord(key: "k2", fingerprint: "f"))
+        }
+        #expect(throws: RepositoryError.idempotencyKeyReused) {
+            try store.create(NewPerson(name: "C", email: "c@example.com", age: nil), idempotency: IdempotencyRecord(key: "k", fingerprint: "other"))
+        }
+        #expect(try claims(database) == 0)
+    }
+
+    @Test func theSameKeyRacedFromManyThreadsCreatesOnce() throws {
+        let store = PersonSQLiteRepository(database: try SQLiteDatabase(path: path))
+        let outcomes = Mutex<[String]>([])
+        DispatchQueue.concurrentPerform(iterations: 16) { _ in
+            let outcome: String
+            do {
+                switch try store.create(NewPerson(name: "A", email: "a@example.com", age: nil), idempotency: IdempotencyRecord(key: "race", fingerprint: "f")) {
+                case .created: outcome = "created"
+                case .replayed: outcome = "replayed"
+                }
+            } catch RepositoryError.idempotencyKeyInUse {
+                outcome = "in use"
+            } catch {
+                outcome = "\(error)"
+            }
+            outcomes.withLock { $0.append(outcome) }
+        }
+        let all = outcomes.withLock { $0 }
+        #expect(all.filter { $0 == "created" }.count == 1)
+        #expect(all.allSatisfy { ["created", "replayed", "in use"].contains($0) }, "\(all)")
+        #expect(try store.list(limit: 10, after: nil).items.count == 1)
+    }
+}
+
 @Suite struct PersonIDTests {
     @Test func idsAreVersion7UUIDsAndUnique() {
         let ids = (0..<1000).map { _ in PersonID.generate() }

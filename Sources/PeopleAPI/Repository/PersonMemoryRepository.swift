@@ -7,6 +7,8 @@ public final class PersonMemoryRepository: PersonRepository {
         var people: [(sequence: Int64, person: Person)] = []
         var lastSequence: Int64 = 0
         var keys: [String: (fingerprint: String, personID: String)] = [:]
+        /// Keys whose create is between its claim and its commit.
+        var claimed: Set<String> = []
     }
 
     private let state = Mutex(State())
@@ -14,14 +16,26 @@ public final class PersonMemoryRepository: PersonRepository {
     public let isUnavailable = Atomic<Bool>(false)
     public let cursorSigningKey: [UInt8]
 
-    public init() {
+    /// Runs between a keyed create's claim and its commit: tests hold a create in flight with it.
+    private let whileInFlight: @Sendable () -> Void
+
+    public init(whileInFlight: @escaping @Sendable () -> Void = {}) {
+        self.whileInFlight = whileInFlight
         var generator = SystemRandomNumberGenerator()
         cursorSigningKey = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
     }
 
     public func create(_ submission: NewPerson, idempotency: IdempotencyRecord?) throws -> CreateOutcome {
         try checkHealth()
-        return try state.withLock { state in
+        guard let key = idempotency?.key else { return try commit(submission, idempotency: nil) }
+        guard state.withLock({ $0.claimed.insert(key).inserted }) else { throw RepositoryError.idempotencyKeyInUse }
+        defer { _ = state.withLock { $0.claimed.remove(key) } }
+        whileInFlight()
+        return try commit(submission, idempotency: idempotency)
+    }
+
+    private func commit(_ submission: NewPerson, idempotency: IdempotencyRecord?) throws -> CreateOutcome {
+        try state.withLock { state in
             if let idempotency, let stored = state.keys[idempotency.key] {
                 guard stored.fingerprint == idempotency.fingerprint,
                       let person = state.people.first(where: { $0.person.id == stored.personID })?.person

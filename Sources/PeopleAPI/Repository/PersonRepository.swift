@@ -2,6 +2,8 @@
 public protocol PersonRepository: Sendable {
     /// Stores a new person, and with it (in the same transaction) the idempotency key when one is given.
     /// A key already stored with the same fingerprint replays its person; with another fingerprint it throws `.idempotencyKeyReused`.
+    /// A key that another create, in any process, is still handling throws `.idempotencyKeyInUse`: the store, not a process's
+    /// memory, holds that claim, and a claim whose owner died lapses.
     func create(_ submission: NewPerson, idempotency: IdempotencyRecord?) throws -> CreateOutcome
     /// The person with this canonical id, or nil.
     func find(id: String) throws -> Person?
@@ -47,6 +49,7 @@ public struct PersonPage: Sendable, Equatable {
 public enum RepositoryError: Error, Equatable {
     case emailTaken
     case idempotencyKeyReused
+    case idempotencyKeyInUse
     /// The store is locked, read-only, full or unreachable: try again later.
     case unavailable(String)
 }

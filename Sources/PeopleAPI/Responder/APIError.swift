@@ -90,6 +90,7 @@ public enum APIError: Error, Equatable {
             switch error {
             case .emailTaken: return .emailTaken
             case .idempotencyKeyReused: return .idempotencyKeyReused
+            case .idempotencyKeyInUse: return .idempotencyKeyInUse
             case .unavailable: return .serviceUnavailable
             }
         case let failure as JSONBodyParser.Failure:

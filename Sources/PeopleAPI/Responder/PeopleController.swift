@@ -4,7 +4,6 @@ import HTTPMessages
 /// The people endpoints: create, get by id, list, erase. Each returns a success response or throws.
 struct PeopleController: Sendable {
     let repository: any PersonRepository
-    let idempotencyGate = IdempotencyGate()
     let cursorKey: [UInt8]
 
     init(repository: any PersonRepository) {
@@ -29,15 +28,8 @@ struct PeopleController: Sendable {
         if let key, !RequestHeaders.isWellFormedIdempotencyKey(key) { throw APIError.invalidIdempotencyKey }
         let submission = try PersonValidator.validate(try JSONBodyParser.parseObject(body).get()).get()
 
-        let outcome: CreateOutcome
-        if let key {
-            let record = IdempotencyRecord(key: key, fingerprint: Self.fingerprint(body))
-            guard let result = try idempotencyGate.whileHolding(key, { try repository.create(submission, idempotency: record) })
-            else { throw APIError.idempotencyKeyInUse }
-            outcome = result
-        } else {
-            outcome = try repository.create(submission, idempotency: nil)
-        }
+        let record = key.map { IdempotencyRecord(key: $0, fingerprint: Self.fingerprint(body)) }
+        let outcome = try repository.create(submission, idempotency: record)
 
         switch outcome {
         case .created(let person):

@@ -13,28 +13,63 @@ public final class PersonSQLiteRepository: PersonRepository {
 
     public var cursorSigningKey: [UInt8] { database.cursorSigningKey }
 
+    /// A claim older than this is taken to belong to a request that died (nginx gives up on a
+    /// request after 30 s): another create may take the key over.
+    static let claimLapsesAfterMilliseconds: Int64 = 30_000
+
     public func create(_ submission: NewPerson, idempotency: IdempotencyRecord?) throws -> CreateOutcome {
         try database.translatingErrors {
-            try writer.write { [self] db in
-                if let idempotency, let replayed = try replay(idempotency, in: db) {
-                    return .replayed(replayed)
-                }
-                let person = Person(assigningIdentityTo: submission)
-                do {
-                    try db.cachedStatement(sql: """
-                        INSERT INTO person (id, name, email, email_key, age, created_at) VALUES (?, ?, ?, ?, ?, ?)
-                        """).execute(arguments: [person.id, person.name, person.email, submission.emailKey, person.age, person.createdAt])
-                } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE
-                    && (error.message ?? "").contains("email_key") {
-                    throw RepositoryError.emailTaken
-                }
-                if let idempotency {
-                    try db.cachedStatement(sql: """
-                        INSERT INTO idempotency_key (key, fingerprint, person_id, created_at) VALUES (?, ?, ?, ?)
-                        """).execute(arguments: [idempotency.key, idempotency.fingerprint, person.id, person.createdAt])
-                }
-                return .created(person)
+            guard let key = idempotency?.key else { return try store(submission, idempotency: nil) }
+            try claim(key)
+            do {
+                return try store(submission, idempotency: idempotency)
+            } catch {
+                // A failed create is not remembered: its claim goes too.
+                _ = try? database.writer.write { db in try release(key, in: db) }
+                throw error
             }
+        }
+    }
+
+    /// Claims the key in the database, where every process sees it, in a transaction of its own.
+    private func claim(_ key: String) throws {
+        let now = Int64(Timestamp.milliseconds())
+        let claimed = try database.writer.write { db -> Bool in
+            try db.cachedStatement(sql: """
+                INSERT INTO idempotency_claim (key, claimed_ms) VALUES (?, ?)
+                ON CONFLICT(key) DO UPDATE SET claimed_ms = excluded.claimed_ms WHERE idempotency_claim.claimed_ms < ?
+                """).execute(arguments: [key, now, now - Self.claimLapsesAfterMilliseconds])
+            return db.changesCount == 1
+        }
+        guard claimed else { throw RepositoryError.idempotencyKeyInUse }
+    }
+
+    private func release(_ key: String, in db: Database) throws {
+        try db.cachedStatement(sql: "DELETE FROM idempotency_claim WHERE key = ?").execute(arguments: [key])
+    }
+
+    /// The person and (with a key) its idempotency record, committed together; the claim ends in the same transaction.
+    private func store(_ submission: NewPerson, idempotency: IdempotencyRecord?) throws -> CreateOutcome {
+        try writer.write { [self] db in
+            if let idempotency { try release(idempotency.key, in: db) }
+            if let idempotency, let replayed = try replay(idempotency, in: db) {
+                return .replayed(replayed)
+            }
+            let person = Person(assigningIdentityTo: submission)
+            do {
+                try db.cachedStatement(sql: """
+                    INSERT INTO person (id, name, email, email_key, age, created_at) VALUES (?, ?, ?, ?, ?, ?)
+                    """).execute(arguments: [person.id, person.name, person.email, submission.emailKey, person.age, person.createdAt])
+            } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE
+                && (error.message ?? "").contains("email_key") {
+                throw RepositoryError.emailTaken
+            }
+            if let idempotency {
+                try db.cachedStatement(sql: """
+                    INSERT INTO idempotency_key (key, fingerprint, person_id, created_at) VALUES (?, ?, ?, ?)
+                    """).execute(arguments: [idempotency.key, idempotency.fingerprint, person.id, person.createdAt])
+            }
+            return .created(person)
         }
     }
 

@@ -46,6 +46,15 @@ enum SQLiteSchema {
             let key = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
             try db.execute(sql: "INSERT INTO server_secret (name, value) VALUES ('cursor', ?)", arguments: [Data(key)])
         }
+        migrator.registerMigration("v3: idempotency claims") { db in
+            // A key whose first create is still being handled, by any process on this file.
+            try db.execute(sql: """
+                CREATE TABLE idempotency_claim (
+                    key        TEXT PRIMARY KEY NOT NULL,
+                    claimed_ms INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }
