@@ -30,7 +30,7 @@ public enum JSONBodyParser {
         // jansson would report the byte-order mark as an invalid token; say what it is.
         if body.starts(with: [0xEF, 0xBB, 0xBF]) { return .failure(.byteOrderMark) }
         var error = json_error_t()
-        guard let root = load(body, flags: flags, error: &error) else {
+        guard let root = body.withUnsafeBytes({ load($0, flags: flags, error: &error) }) else {
             return .failure(failure(from: &error, body: body))
         }
         defer { json_decref(root) }
@@ -43,10 +43,9 @@ public enum JSONBodyParser {
         }
     }
 
-    private static func load(_ bytes: some Collection<UInt8>, flags: Int32, error: inout json_error_t) -> UnsafeMutablePointer<json_t>? {
-        Array(bytes).withUnsafeBytes { buffer in
-            json_loadb(buffer.baseAddress?.assumingMemoryBound(to: CChar.self), buffer.count, Int(flags), &error)
-        }
+    /// jansson reads the caller's bytes where they are: no copy of the body.
+    private static func load(_ buffer: UnsafeRawBufferPointer, flags: Int32, error: inout json_error_t) -> UnsafeMutablePointer<json_t>? {
+        json_loadb(buffer.baseAddress?.assumingMemoryBound(to: CChar.self), buffer.count, Int(flags), &error)
     }
 
     /// Converts jansson's tree; jansson's nesting limit bounds the recursion. Two names that
@@ -134,7 +133,8 @@ public enum JSONBodyParser {
         }
         guard index >= 0 else { return nil }
         var error = json_error_t()
-        guard let name = load(body[index...close], flags: JSON_DECODE_ANY | JSON_ALLOW_NUL, error: &error) else { return nil }
+        guard let name = body[index...close].withUnsafeBytes({ load($0, flags: JSON_DECODE_ANY | JSON_ALLOW_NUL, error: &error) })
+        else { return nil }
         defer { json_decref(name) }
         return name.pointee.type == JSON_STRING ? text(json_string_value(name), count: json_string_length(name)) : nil
     }

@@ -26,8 +26,10 @@ struct OperatorAuthenticator: Sendable {
         guard token.utf8.count <= 512, let first = token.utf8.first, first != UInt8(ascii: "=") else { return nil }
         let body = token.utf8.prefix { $0 != UInt8(ascii: "=") }
         let isToken68 = body.allSatisfy { byte in
-            byte.isASCIIAlphanumeric || [UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"),
-                                         UInt8(ascii: "+"), UInt8(ascii: "/")].contains(byte)
+            switch byte {
+            case UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "+"), UInt8(ascii: "/"): true
+            default: byte.isASCIIAlphanumeric
+            }
         } && token.utf8.dropFirst(body.count).allSatisfy { $0 == UInt8(ascii: "=") }
         return isToken68 ? String(token) : nil
     }
