@@ -4,8 +4,7 @@ import Crypto
 public enum OperatorToken {
     /// 256 bits from the system's CSPRNG (`getrandom`), base64url: 43 URL-safe characters.
     public static func generate() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return Base64URL.encode((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
+        Base64URL.encode(SecureRandom.bytes(32))
     }
 
     /// SHA-256 of the token as sent: all that is ever stored of it.
@@ -15,9 +14,7 @@ public enum OperatorToken {
 
     /// Names show up in listings and log lines: 1–64 of `A-Za-z0-9._-`.
     public static func isValidName(_ name: String) -> Bool {
-        (1...64).contains(name.utf8.count) && name.utf8.allSatisfy { byte in
-            byte.isASCIIAlphanumeric || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
-        }
+        isShortSafeLabel(name)
     }
 
     /// Compares two digests in time that depends on their length only, never on where they differ.

@@ -21,8 +21,7 @@ public final class PersonMemoryRepository: PersonRepository {
 
     public init(whileInFlight: @escaping @Sendable () -> Void = {}) {
         self.whileInFlight = whileInFlight
-        var generator = SystemRandomNumberGenerator()
-        cursorSigningKey = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        cursorSigningKey = SecureRandom.bytes(32)
     }
 
     public func create(_ submission: NewPerson, idempotency: IdempotencyRecord?) throws -> CreateOutcome {

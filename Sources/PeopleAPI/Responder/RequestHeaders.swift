@@ -4,9 +4,7 @@ import HTTPMessages
 enum RequestHeaders {
     /// 1–64 of `A-Za-z0-9-_.`: a client's `X-Request-ID` that may be echoed back.
     static func isWellFormedRequestID(_ value: String) -> Bool {
-        (1...64).contains(value.utf8.count) && value.utf8.allSatisfy { byte in
-            byte.isASCIIAlphanumeric || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
-        }
+        isShortSafeLabel(value)
     }
 
     /// 1–255 visible ASCII characters.

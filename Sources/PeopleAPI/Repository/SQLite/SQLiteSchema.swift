@@ -42,9 +42,8 @@ enum SQLiteSchema {
                     value BLOB NOT NULL
                 ) WITHOUT ROWID;
                 """)
-            var generator = SystemRandomNumberGenerator()
-            let key = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-            try db.execute(sql: "INSERT INTO server_secret (name, value) VALUES ('cursor', ?)", arguments: [Data(key)])
+            try db.execute(sql: "INSERT INTO server_secret (name, value) VALUES ('cursor', ?)",
+                           arguments: [Data(SecureRandom.bytes(32))])
         }
         migrator.registerMigration("v3: idempotency claims") { db in
             // A key whose first create is still being handled, by any process on this file.
