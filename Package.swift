@@ -18,6 +18,8 @@ let package = Package(
         .systemLibrary(name: "CFastCGI", path: "Sources/CFastCGI"),
         // jansson from Debian's libjansson-dev: the strict RFC 8259 reader of request bodies.
         .systemLibrary(name: "CJansson", path: "Sources/CJansson"),
+        // libpq from Debian's libpq-dev: the PostgreSQL client, synchronous as a worker thread is.
+        .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ"),
         // The request and response values that the server and the application share.
         .target(name: "HTTPMessages"),
         // A FastCGI responder server: sockets, worker threads, request and response values.
@@ -34,6 +36,7 @@ let package = Package(
             name: "PeopleAPI",
             dependencies: [
                 "CJansson",
+                "CLibPQ",
                 "HTTPMessages",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -59,9 +59,9 @@ struct ServeCommand: ParsableCommand {
 
         let stores: (people: any PersonRepository, tokens: any OperatorTokenStore)
         do {
-            stores = try store.open()
+            stores = try store.open(connectNow: false)
         } catch {
-            logger.critical("cannot open the database", metadata: ["path": "\(store.database)", "error": "\(error)"])
+            logger.critical("cannot open the database", metadata: ["database": "\(store.displayName)", "error": "\(error)"])
             throw Self.failedToStart()
         }
         let server = FastCGIServer(
@@ -79,7 +79,7 @@ struct ServeCommand: ParsableCommand {
             logger.notice("\(signalName): finishing in-flight requests, then exiting")
             server.stop()
         }
-        logger.notice("serving FastCGI", metadata: ["listen": "\(address)", "database": "\(store.database)", "workers": "\(workers)"])
+        logger.notice("serving FastCGI", metadata: ["listen": "\(address)", "database": "\(store.displayName)", "workers": "\(workers)"])
         server.run()
         withExtendedLifetime(shutdown) {}
         logger.notice("stopped")

@@ -5,14 +5,21 @@ import Testing
 
 /// Every store the application can run on, made fresh for one test.
 enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
-    case memory, sqlite
+    case memory, sqlite, postgres
 
     var testDescription: String { rawValue }
 
-    func make() throws -> any PersonRepository {
+    /// PostgreSQL when a test server is there (always under CI; see `PostgreSQLTestServer`).
+    static var allCases: [StoreKind] {
+        PostgreSQLTestServer.url != nil || PostgreSQLTestServer.isRequired ? [.memory, .sqlite, .postgres] : [.memory, .sqlite]
+    }
+
+    func make(clock: IdempotencyClock = .system) throws -> any PersonRepository {
         switch self {
-        case .memory: return PersonMemoryRepository()
-        case .sqlite: return PersonSQLiteRepository(database: try SQLiteDatabase(path: Self.temporaryFile()))
+        case .memory: return PersonMemoryRepository(clock: clock)
+        case .sqlite: return PersonSQLiteRepository(database: try SQLiteDatabase(path: Self.temporaryFile()), clock: clock)
+        case .postgres:
+            return PersonPostgreSQLRepository(database: PostgreSQLDatabase(url: try PostgreSQLTestServer.freshDatabaseURL()), clock: clock)
         }
     }
 
@@ -155,24 +162,96 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
         #expect(second.items.map(\.name) == ["Person 3", "Person 2"])
     }
 
+    /// The contract: "a page never skips a person committed before it was read, whatever writes
+    /// run meanwhile". Four writers create people while a pager walks the list again and again;
+    /// every create's return and every page's read are stamped from one counter. Afterwards each
+    /// person's place in the list is known, and every page is checked: each person whose create
+    /// had returned before the page was read, and whose place lies within the page's span, is on it.
     @Test(arguments: StoreKind.allCases)
     func aPageReadDuringWritesSkipsNoCommittedPerson(kind: StoreKind) throws {
         let store = try kind.make()
-        for index in 0..<50 { _ = try store.create(submission(index), idempotency: nil) }
-        let before = Set(try allPages(store).map(\.id))
-        // A pager walks while four writers add people; everyone committed before the walk began is seen once.
-        let seen = Mutex<[String]>([])
+        for index in 0..<20 { _ = try store.create(submission(index), idempotency: nil) }
+        let ticks = Atomic<Int>(0)
+        let committedAt = Mutex<[String: Int]>([:])
+        for person in try allPages(store) { committedAt.withLock { $0[person.id] = 0 } }
+        struct PageRead { let readAt: Int; let items: [Person]; let after: PageCursor?; let next: PageCursor? }
+        let walks = Mutex<[[PageRead]]>([])
+        let writersLeft = Atomic<Int>(4)
         DispatchQueue.concurrentPerform(iterations: 5) { thread in
             if thread == 0 {
-                let walked = (try? allPages(store, limit: 7)) ?? []
-                seen.withLock { $0 = walked.map(\.id) }
+                while writersLeft.load(ordering: .acquiring) > 0 {
+                    var reads: [PageRead] = []
+                    var cursor: PageCursor?
+                    repeat {
+                        let readAt = ticks.add(1, ordering: .sequentiallyConsistent).newValue
+                        guard let page = try? store.list(limit: 5, after: cursor) else { return }
+                        reads.append(PageRead(readAt: readAt, items: page.items, after: cursor, next: page.next))
+                        cursor = page.next
+                    } while cursor != nil
+                    walks.withLock { $0.append(reads) }
+                }
             } else {
-                for index in 0..<50 { _ = try? store.create(submission(1000 * thread + index), idempotency: nil) }
+                for index in 0..<60 {
+                    if case .created(let person)? = try? store.create(submission(1000 * thread + index), idempotency: nil) {
+                        let at = ticks.add(1, ordering: .sequentiallyConsistent).newValue
+                        committedAt.withLock { $0[person.id] = at }
+                    }
+                }
+                writersLeft.subtract(1, ordering: .releasing)
             }
         }
-        let walked = seen.withLock { $0 }
-        #expect(Set(walked).count == walked.count, "a person was seen twice")
-        #expect(before.isSubset(of: Set(walked)), "a committed person was skipped")
+        // Each person's place: the sequence a one-person page's cursor names.
+        var place: [String: Int64] = [:]
+        var cursor: PageCursor?
+        repeat {
+            let page = try store.list(limit: 1, after: cursor)
+            cursor = page.next
+            if let person = page.items.first { place[person.id] = cursor?.sequence ?? 0 }
+        } while cursor != nil
+        let committed = committedAt.withLock { $0 }
+        #expect(place.count == committed.count, "every created person is listed once")
+        let allWalks = walks.withLock { $0 }
+        #expect(!allWalks.isEmpty)
+        for walk in allWalks {
+            let ids = walk.flatMap { $0.items.map(\.id) }
+            #expect(Set(ids).count == ids.count, "a person was seen twice in one walk")
+            for read in walk {
+                let upper = read.after?.sequence ?? Int64.max
+                let lower = read.next?.sequence ?? 0
+                let onPage = Set(read.items.map(\.id))
+                for (id, at) in committed where at < read.readAt {
+                    guard let position = place[id], position < upper, position >= lower else { continue }
+                    #expect(onPage.contains(id), "page read at \(read.readAt) skipped a person committed at \(at)")
+                }
+            }
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func idempotencyRecordsExpireAfterADay(kind: StoreKind) throws {
+        let now = Atomic<Int>(Timestamp.milliseconds())
+        let store = try kind.make(clock: IdempotencyClock { now.load(ordering: .relaxed) })
+        let old = IdempotencyRecord(key: "old", fingerprint: "f")
+        _ = try created(store.create(submission(1), idempotency: old))
+        for index in 0..<40 { _ = try store.create(submission(100 + index), idempotency: IdempotencyRecord(key: "k\(index)", fingerprint: "f")) }
+        now.add(IdempotencyClock.retentionMilliseconds - 60_000, ordering: .relaxed)
+        // Within the day nothing expires, and the key still replays.
+        #expect(try store.expireIdempotencyRecords(limit: 100) == 0)
+        guard case .replayed = try store.create(submission(1), idempotency: old) else {
+            Issue.record("a key was forgotten within its day"); return
+        }
+        now.add(120_000, ordering: .relaxed)
+        // Past the day: bounded batches, oldest first; a keyed create clears some on its way.
+        #expect(try store.expireIdempotencyRecords(limit: 10) == 10)
+        _ = try store.create(submission(500), idempotency: IdempotencyRecord(key: "fresh", fingerprint: "f"))
+        #expect(try store.expireIdempotencyRecords(limit: 100) == 41 - 10 - IdempotencyClock.expiredPerCreate)
+        #expect(try store.expireIdempotencyRecords(limit: 100) == 0)
+        // The forgotten key is free: with another body it creates instead of being refused as reused.
+        _ = try created(store.create(submission(600), idempotency: IdempotencyRecord(key: "old", fingerprint: "other")))
+        // The records created on this day are kept.
+        guard case .replayed = try store.create(submission(500), idempotency: IdempotencyRecord(key: "fresh", fingerprint: "f")) else {
+            Issue.record("a fresh key was forgotten"); return
+        }
     }
 }
 

@@ -209,10 +209,10 @@ import Testing
         #expect(reply.code == "INVALID_QUERY")
     }
 
-    @Test func aCursorSignedWithAnotherKeyIs400() {
+    @Test func aCursorSignedWithAnotherKeyIs400() throws {
         let forged = PageCursor(sequence: 99, personID: "0193a000-0000-7000-8000-000000000000").token(signedWith: Array(repeating: 7, count: 32))
         #expect(send("GET", "/api/people", query: "after=\(forged)").code == "INVALID_QUERY")
-        let issued = PageCursor(sequence: 99, personID: "0193a000-0000-7000-8000-000000000000").token(signedWith: repository.cursorSigningKey)
+        let issued = PageCursor(sequence: 99, personID: "0193a000-0000-7000-8000-000000000000").token(signedWith: try repository.cursorSigningKey())
         #expect(send("GET", "/api/people", query: "after=\(issued)").status == 200)
     }
 

@@ -6,7 +6,7 @@ public final class PersonMemoryRepository: PersonRepository {
         /// Oldest first; a sequence number is never reused, also after an erasure.
         var people: [(sequence: Int64, person: Person)] = []
         var lastSequence: Int64 = 0
-        var keys: [String: (fingerprint: String, personID: String)] = [:]
+        var keys: [String: (fingerprint: String, personID: String, storedAt: Int)] = [:]
         /// Keys whose create is between its claim and its commit.
         var claimed: Set<String> = []
     }
@@ -14,14 +14,21 @@ public final class PersonMemoryRepository: PersonRepository {
     private let state = Mutex(State())
     /// Set to make every call throw, as a store that cannot be reached does.
     public let isUnavailable = Atomic<Bool>(false)
-    public let cursorSigningKey: [UInt8]
+    private let signingKey: [UInt8]
+    private let clock: IdempotencyClock
 
     /// Runs between a keyed create's claim and its commit: tests hold a create in flight with it.
     private let whileInFlight: @Sendable () -> Void
 
-    public init(whileInFlight: @escaping @Sendable () -> Void = {}) {
+    public init(clock: IdempotencyClock = .system, whileInFlight: @escaping @Sendable () -> Void = {}) {
         self.whileInFlight = whileInFlight
-        cursorSigningKey = SecureRandom.bytes(32)
+        self.clock = clock
+        signingKey = SecureRandom.bytes(32)
+    }
+
+    public func cursorSigningKey() throws -> [UInt8] {
+        try checkHealth()
+        return signingKey
     }
 
     public func create(_ submission: NewPerson, idempotency: IdempotencyRecord?) throws -> CreateOutcome {
@@ -34,7 +41,9 @@ public final class PersonMemoryRepository: PersonRepository {
     }
 
     private func commit(_ submission: NewPerson, idempotency: IdempotencyRecord?) throws -> CreateOutcome {
-        try state.withLock { state in
+        let now = clock.milliseconds()
+        defer { _ = try? expireIdempotencyRecords(limit: IdempotencyClock.expiredPerCreate) }
+        return try state.withLock { state in
             if let idempotency, let stored = state.keys[idempotency.key] {
                 guard stored.fingerprint == idempotency.fingerprint,
                       let person = state.people.first(where: { $0.person.id == stored.personID })?.person
@@ -47,7 +56,7 @@ public final class PersonMemoryRepository: PersonRepository {
             let person = Person(assigningIdentityTo: submission)
             state.lastSequence += 1
             state.people.append((state.lastSequence, person))
-            if let idempotency { state.keys[idempotency.key] = (idempotency.fingerprint, person.id) }
+            if let idempotency { state.keys[idempotency.key] = (idempotency.fingerprint, person.id, now) }
             return .created(person)
         }
     }
@@ -74,6 +83,16 @@ public final class PersonMemoryRepository: PersonRepository {
             state.people.remove(at: index)
             state.keys = state.keys.filter { $0.value.personID != id }
             return true
+        }
+    }
+
+    public func expireIdempotencyRecords(limit: Int) throws -> Int {
+        try checkHealth()
+        let cutoff = clock.milliseconds() - IdempotencyClock.retentionMilliseconds
+        return state.withLock { state in
+            let expired = state.keys.filter { $0.value.storedAt < cutoff }.sorted { $0.value.storedAt < $1.value.storedAt }.prefix(limit)
+            for (key, _) in expired { state.keys.removeValue(forKey: key) }
+            return expired.count
         }
     }
 

@@ -11,10 +11,13 @@ public protocol PersonRepository: Sendable {
     func list(limit: Int, after cursor: PageCursor?) throws -> PersonPage
     /// Removes the person and every idempotency record holding a copy of them, in one transaction; false when there was no such person.
     func erase(id: String) throws -> Bool
+    /// Deletes up to `limit` idempotency records older than `IdempotencyClock.retentionMilliseconds`,
+    /// oldest first, and says how many. Keyed creates call it too, so nothing has to schedule it.
+    func expireIdempotencyRecords(limit: Int) throws -> Int
     /// Throws when the store cannot be reached.
     func checkHealth() throws
     /// A secret shared by every process on this store, with which list cursors are signed.
-    var cursorSigningKey: [UInt8] { get }
+    func cursorSigningKey() throws -> [UInt8]
 }
 
 /// What a create with an `Idempotency-Key` leaves behind for its retries.

@@ -4,11 +4,9 @@ import HTTPMessages
 /// The people endpoints: create, get by id, list, erase. Each returns a success response or throws.
 struct PeopleController: Sendable {
     let repository: any PersonRepository
-    let cursorKey: [UInt8]
 
     init(repository: any PersonRepository) {
         self.repository = repository
-        self.cursorKey = repository.cursorSigningKey
     }
 
     static let defaultPageSize = 20
@@ -55,6 +53,7 @@ struct PeopleController: Sendable {
     func list(query: String) throws -> ServerResponse {
         var limit = Self.defaultPageSize
         var cursor: PageCursor?
+        let cursorKey = try repository.cursorSigningKey()
         for (name, value) in QueryString.pairs(query) {
             switch name {
             case "limit":

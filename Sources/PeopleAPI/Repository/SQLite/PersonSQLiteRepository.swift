@@ -5,13 +5,15 @@ import GRDB
 public final class PersonSQLiteRepository: PersonRepository {
     private let database: SQLiteDatabase
     private let writer: GroupCommitWriter
+    private let clock: IdempotencyClock
 
-    public init(database: SQLiteDatabase) {
+    public init(database: SQLiteDatabase, clock: IdempotencyClock = .system) {
         self.database = database
         self.writer = GroupCommitWriter(pool: database.writer)
+        self.clock = clock
     }
 
-    public var cursorSigningKey: [UInt8] { database.cursorSigningKey }
+    public func cursorSigningKey() throws -> [UInt8] { database.cursorSigningKey }
 
     /// A claim older than this is taken to belong to a request that died (nginx gives up on a
     /// request after 30 s): another create may take the key over.
@@ -67,7 +69,9 @@ public final class PersonSQLiteRepository: PersonRepository {
             if let idempotency {
                 try db.cachedStatement(sql: """
                     INSERT INTO idempotency_key (key, fingerprint, person_id, created_at) VALUES (?, ?, ?, ?)
-                    """).execute(arguments: [idempotency.key, idempotency.fingerprint, person.id, person.createdAt])
+                    """).execute(arguments: [idempotency.key, idempotency.fingerprint, person.id, clock.timestamp()])
+                // Each keyed create clears a few expired records: the work stays bounded and keeps pace.
+                try expire(limit: IdempotencyClock.expiredPerCreate, in: db)
             }
             return .created(person)
         }
@@ -126,6 +130,22 @@ public final class PersonSQLiteRepository: PersonRepository {
                 return db.changesCount > 0
             }
         }
+    }
+
+    public func expireIdempotencyRecords(limit: Int) throws -> Int {
+        try database.translatingErrors {
+            try database.writer.write { db in try expire(limit: limit, in: db) }
+        }
+    }
+
+    @discardableResult
+    private func expire(limit: Int, in db: Database) throws -> Int {
+        try db.cachedStatement(sql: """
+            DELETE FROM idempotency_key WHERE key IN (
+                SELECT key FROM idempotency_key WHERE created_at < ? ORDER BY created_at LIMIT ?
+            )
+            """).execute(arguments: [clock.expiryCutoff(), limit])
+        return db.changesCount
     }
 
     public func checkHealth() throws {

@@ -54,6 +54,10 @@ enum SQLiteSchema {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v4: idempotency records expire") { db in
+            // Expiry finds the oldest records without a scan.
+            try db.execute(sql: "CREATE INDEX idempotency_key_created ON idempotency_key(created_at)")
+        }
         return migrator
     }
 }
