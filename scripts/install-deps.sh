@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages a goal needs, only those that are missing.
-#   scripts/install-deps.sh run|test|bench
+#   scripts/install-deps.sh run|test|bench [postgres]
+# `postgres` adds Debian's PostgreSQL server (for `make run STORE=postgres` without DATABASE_URL).
 set -euo pipefail
 
 # The Swift toolchain is no Debian package: say where it comes from instead of failing later with
@@ -11,13 +12,15 @@ if ! command -v swift >/dev/null 2>&1; then
     exit 1
 fi
 
-packages=(libfcgi-dev libfcgi-bin libjansson-dev nginx spawn-fcgi multiwatch sqlite3 curl)
+packages=(libfcgi-dev libfcgi-bin libjansson-dev libpq-dev nginx spawn-fcgi multiwatch sqlite3 curl)
 case "${1:-run}" in
     run) ;;
-    test) packages+=(chromium chromium-driver python3-venv wrk systemd) ;;
-    bench) packages+=(wrk) ;;
-    *) echo "usage: $0 run|test|bench" >&2; exit 2 ;;
+    # iproute2: the several-hosts test builds network namespaces with `ip netns`.
+    test) packages+=(chromium chromium-driver python3-venv wrk systemd postgresql iproute2) ;;
+    bench) packages+=(wrk postgresql) ;;
+    *) echo "usage: $0 run|test|bench [postgres]" >&2; exit 2 ;;
 esac
+if [ "${2:-}" = "postgres" ]; then packages+=(postgresql); fi
 
 missing=()
 for package in "${packages[@]}"; do

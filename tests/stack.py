@@ -11,11 +11,16 @@ from pathlib import Path
 
 import requests
 
+import postgres
 import store
 
 ROOT = Path(__file__).resolve().parent.parent
 BINARY = os.environ.get("PEOPLE_API_BINARY", str(ROOT / ".build/debug/people-api"))
 READY_TIMEOUT = 20.0
+# The run's store: sqlite (the default), or postgres, where every stack gets a fresh database on
+# the server scripts/test.sh started, and by default the responders of PEOPLE_API_TEST_PROCESSES.
+STORE = os.environ.get("PEOPLE_API_TEST_STORE", "sqlite")
+DEFAULT_PROCESSES = int(os.environ.get("PEOPLE_API_TEST_PROCESSES", "1"))
 
 
 def free_port() -> int:
@@ -36,18 +41,25 @@ def wait_until(check, timeout: float, what: str):
 
 
 class Stack:
-    """One nginx (bundled config, rendered into a temp prefix) in front of one responder over a temp SQLite file.
+    """One nginx (bundled config, rendered into a temp prefix) in front of the responders over a fresh
+    store: a temp SQLite file, or a new database on the test PostgreSQL server (`STORE`).
 
     Every process it starts is remembered by PID and stopped by `stop()`, also when a test fails.
     """
 
     def __init__(self, rate_limit: int = 0, read_timeout: str = "30s", upstream: str | None = None, responder: bool = True,
                  binary: str = BINARY, workers: int = 16, extra_locations: str = "", database_dir: Path | None = None,
-                 responder_args: tuple = (), client_timeout: str = "10s", processes: int = 1):
+                 responder_args: tuple = (), client_timeout: str = "10s", processes: int | None = None,
+                 database: str | None = None):
         self.dir = Path(tempfile.mkdtemp(prefix="people-it-"))
         self.port = free_port()
         self.socket_path = self.dir / "people-api.sock"
-        self.database = (database_dir or self.dir) / "people.sqlite"
+        if database is not None:
+            self.database = database
+        elif STORE == "postgres" and database_dir is None:
+            self.database = postgres.fresh_database()
+        else:
+            self.database = (database_dir or self.dir) / "people.sqlite"
         self.log_path = self.dir / "people-api.log"
         self.url = f"http://127.0.0.1:{self.port}"
         self.upstream = upstream or f"unix:{self.socket_path}"
@@ -60,7 +72,7 @@ class Stack:
         self.responder_args = list(responder_args)
         self.client_timeout = client_timeout
         # Above 1, the responders run as `make run` runs them: spawn-fcgi + multiwatch on one socket.
-        self.processes = processes
+        self.processes = processes or DEFAULT_PROCESSES
         self.nginx = None
         self.responder = None
         self.log = None

@@ -112,14 +112,25 @@ import Testing
 
 /// The token commands' rules, against every token store.
 @Suite struct OperatorTokenStoreTests {
-    enum Kind: String, CaseIterable { case memory, sqlite }
+    typealias Kind = StoreKind
 
-    func make(_ kind: Kind) throws -> (any OperatorTokenStore, path: String?) {
+    /// A store, and for the persistent ones everything they wrote, as bytes to search.
+    func make(_ kind: Kind) throws -> (any OperatorTokenStore, storedBytes: (() throws -> Data)?) {
         switch kind {
         case .memory: return (OperatorTokenMemoryStore(), nil)
         case .sqlite:
             let path = StoreKind.temporaryFile()
-            return (OperatorTokenSQLiteStore(database: try SQLiteDatabase(path: path)), path)
+            return (OperatorTokenSQLiteStore(database: try SQLiteDatabase(path: path)), {
+                let wal = (try? Data(contentsOf: URL(fileURLWithPath: path + "-wal"))) ?? Data()
+                return try Data(contentsOf: URL(fileURLWithPath: path)) + wal
+            })
+        case .postgres:
+            let url = try PostgreSQLTestServer.freshDatabaseURL()
+            return (OperatorTokenPostgreSQLStore(database: PostgreSQLDatabase(url: url)), {
+                let rows = try PostgreSQLConnection(keywords: ["dbname"], values: [url])
+                    .execute("SELECT name, encode(digest, 'escape'), created_at FROM operator_token").rows
+                return Data(rows.flatMap { $0.compactMap { $0 } }.joined(separator: "\n").utf8)
+            })
         }
     }
 
@@ -140,13 +151,13 @@ import Testing
 
     @Test(arguments: Kind.allCases)
     func onlyTheDigestIsStored(kind: Kind) throws {
-        let (store, path) = try make(kind)
+        let (store, storedBytes) = try make(kind)
         let token = try OperatorTokens(store: store).create(name: "ops")
         #expect(try store.tokenDigests().map(\.digest) == [OperatorToken.digest(token)])
-        if let path {
-            let file = try Data(contentsOf: URL(fileURLWithPath: path))
-            let wal = (try? Data(contentsOf: URL(fileURLWithPath: path + "-wal"))) ?? Data()
-            #expect(file.range(of: Data(token.utf8)) == nil && wal.range(of: Data(token.utf8)) == nil)
+        if let storedBytes {
+            let bytes = try storedBytes()
+            #expect(!bytes.isEmpty)
+            #expect(bytes.range(of: Data(token.utf8)) == nil)
         }
     }
 
