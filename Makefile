@@ -3,7 +3,10 @@ PORT ?= 8080
 DATA_DIR ?= var
 RATE_LIMIT ?= 10
 PROCESSES ?= 2
-export PORT DATA_DIR RATE_LIMIT PROCESSES
+# The store: sqlite (embedded, the default) or postgres (a server under DATA_DIR/postgres, or DATABASE_URL).
+STORE ?= sqlite
+DATABASE_URL ?=
+export PORT DATA_DIR RATE_LIMIT PROCESSES STORE DATABASE_URL
 
 .PHONY: run restart test build release static bench fuzz clean token token-revoke token-list
 
@@ -15,7 +18,7 @@ restart: release
 	scripts/restart.sh
 
 release:
-	scripts/install-deps.sh run
+	scripts/install-deps.sh run $(STORE)
 	swift build -c release --product people-api
 
 # The binary to copy to a server: the Swift runtime linked in, so it needs no toolchain there.

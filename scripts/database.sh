@@ -1,5 +1,17 @@
 #!/usr/bin/env bash
-# Prints the --database that `make run` and `make token` use: DATA_DIR/people.sqlite.
+# Prints the --database that `make run` and `make token` use with the same settings:
+#   DATABASE_URL when set (a postgresql:// URL: an existing server),
+#   STORE=postgres: the server `make run` keeps under DATA_DIR/postgres,
+#   STORE=sqlite (the default): DATA_DIR/people.sqlite.
 set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
 data_dir="$(mkdir -p "${DATA_DIR:-var}" && cd "${DATA_DIR:-var}" && pwd)"
-echo "$data_dir/people.sqlite"
+if [ -n "${DATABASE_URL:-}" ]; then
+    echo "$DATABASE_URL"
+    exit 0
+fi
+case "${STORE:-sqlite}" in
+    sqlite) echo "$data_dir/people.sqlite" ;;
+    postgres) mkdir -p "$data_dir/postgres" && "$here/scripts/postgres.sh" url "$data_dir/postgres" ;;
+    *) echo "STORE must be sqlite or postgres, not '${STORE}'" >&2; exit 2 ;;
+esac

@@ -2,6 +2,9 @@
 # `make run`: PROCESSES responders and nginx with the bundled config, in the foreground,
 # until Ctrl-C or SIGTERM. Everything they write lives under DATA_DIR.
 #
+# The store: SQLite in DATA_DIR (STORE=sqlite, the default); STORE=postgres starts a PostgreSQL
+# server of its own in DATA_DIR/postgres for the run, unless DATABASE_URL names one to use.
+#
 # The responders run as a production FastCGI setup runs them: spawn-fcgi opens the socket
 # and hands it to multiwatch, which forks PROCESSES responders on it and starts a new one
 # whenever one ends. The socket stays open across a death, so nginx's next connections
@@ -14,6 +17,8 @@ processes="${PROCESSES:-2}"
 data_dir="$(mkdir -p "${DATA_DIR:-var}" && cd "${DATA_DIR:-var}" && pwd)"
 binary="${BINARY:-$here/.build/release/people-api}"
 database="$("$here/scripts/database.sh")"
+# Where lines say the data is: the URL without a password.
+database_shown="$(echo "$database" | sed -E 's#(://[^:/@]*):[^@]*@#\1:***@#')"
 run_dir="$data_dir/run"
 socket="$run_dir/people-api.sock"
 log="$data_dir/people-api.log"
@@ -26,17 +31,7 @@ if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     fail "port $port is already taken by another program; stop it or choose another: make run PORT=18090"
 fi
 
-mkdir -p "$run_dir"
-PORT="$port" UPSTREAM="unix:$socket" "$here/scripts/render-nginx.sh" "$run_dir" >/dev/null
-nginx -t -q -p "$run_dir" -c "$run_dir/nginx.conf"
-
-# Opening the database here (migrations included) stops a broken one before anything starts.
-tokens="$("$binary" token list --database "$database" 2>&1)" || fail "cannot open the database $database: $tokens"
-local_token=""
-if [ -z "$tokens" ]; then
-    local_token="$("$binary" token create local --database "$database" 2>/dev/null | tail -n 1)"
-fi
-
+postgres_dir=""
 supervisor_pid="" nginx_pid=""
 stopping=0
 stop() {
@@ -45,10 +40,29 @@ stop() {
     [ -n "$nginx_pid" ] && kill -TERM "$nginx_pid" 2>/dev/null || true
     [ -n "$supervisor_pid" ] && kill -TERM "$supervisor_pid" 2>/dev/null || true
     wait 2>/dev/null || true
+    # The responders are gone: now the server this run started (by the PID in its folder).
+    [ -n "$postgres_dir" ] && "$here/scripts/postgres.sh" stop "$postgres_dir" || true
     echo "people-api stopped; data kept in $data_dir"
 }
 trap 'stop; exit 0' INT TERM
 trap stop EXIT
+
+if [ "${STORE:-sqlite}" = "postgres" ] && [ -z "${DATABASE_URL:-}" ]; then
+    "$here/scripts/postgres.sh" start "$data_dir/postgres" >/dev/null || fail "PostgreSQL did not start; see $data_dir/postgres/server.log"
+    postgres_dir="$data_dir/postgres"
+fi
+
+mkdir -p "$run_dir"
+PORT="$port" UPSTREAM="unix:$socket" "$here/scripts/render-nginx.sh" "$run_dir" >/dev/null
+nginx -t -q -p "$run_dir" -c "$run_dir/nginx.conf"
+
+# Opening the database here (migrations included) stops a broken one before anything starts.
+tokens="$("$binary" token list --database "$database" 2>&1)" || fail "cannot open the database $database_shown: $tokens"
+local_token=""
+if [ -z "$tokens" ]; then
+    local_token="$("$binary" token create local --database "$database" 2>/dev/null | tail -n 1)"
+fi
+
 
 # A crashed responder must end at once so that multiwatch can replace it: with the Swift
 # runtime's backtracer on (its default), an aborted responder was still there 15 s later.
@@ -75,7 +89,7 @@ for _ in $(seq 1 200); do
 done
 [ "$up" = 1 ] || fail "no answer from http://127.0.0.1:$port/api/health after 20 s; see $log and $run_dir/nginx-error.log"
 
-echo "people-api is up: http://127.0.0.1:$port/  ($processes responders, database $database, logs in $data_dir)"
+echo "people-api is up: http://127.0.0.1:$port/  ($processes responders, database $database_shown, logs in $data_dir)"
 if [ -n "$local_token" ]; then
     echo "Operator token 'local', shown only now (reads and erasure need it; make token NAME=… makes more):"
     echo "  $local_token"
