@@ -9,6 +9,8 @@
 # Settings (environment), with the RUN_DIR defaults; --site defaults in brackets:
 #   LISTEN        127.0.0.1:$PORT, PORT 8080            [80; PORT, a development setting, is not read]
 #   UPSTREAM      unix:RUN_DIR/people-api.sock          [unix:/run/people-api/people-api.sock]
+#                 or several responder hosts, space-separated: "10.0.0.2:9000 10.0.0.3:9000"
+#   FAIL_TIMEOUT  how long nginx leaves a host that failed alone before trying it again, 10s
 #   RATE_LIMIT    creates per second per client, 10; 0 turns the limit off; RATE_BURST 20
 #   READ_TIMEOUT  how long nginx waits for the responder, 30s
 #   CLIENT_TIMEOUT  how long a client may take to send headers or body, or to read, 10s
@@ -44,12 +46,20 @@ else
     user_directive="# running unprivileged as $(id -un)"
 fi
 
+# One `server` line per address. A host that refuses or drops a connection is left alone for
+# FAIL_TIMEOUT; a request it refused goes to the next host (a GET always; a POST only when it
+# was never sent, which nginx decides by itself: it never sends one create twice).
+upstream_servers=""
+for address in $UPSTREAM; do
+    upstream_servers+="${upstream_servers:+\n    }server $address max_fails=1 fail_timeout=${FAIL_TIMEOUT:-10s};"
+done
+
 render() {
     sed -e "s|@RUN_DIR@|$run_dir|g" \
         -e "s|@CONF_DIR@|$CONF_DIR|g" \
         -e "s|@LOG_DIR@|$LOG_DIR|g" \
         -e "s|@LISTEN@|$LISTEN|g" \
-        -e "s|@UPSTREAM@|$UPSTREAM|g" \
+        -e "s|@UPSTREAM_SERVERS@|$upstream_servers|g" \
         -e "s|@RATE_LIMIT@|$rate|g" \
         -e "s|@LIMIT_REQ@|$limit|g" \
         -e "s|@READ_TIMEOUT@|${READ_TIMEOUT:-30s}|g" \

@@ -41,9 +41,11 @@ def http_params(method, uri, body=b"", content_type="application/json", extra=()
 
 class Connection:
     def __init__(self, path, timeout=10.0):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        """`path` is a Unix socket's path, or a (host, port) pair for TCP."""
+        tcp = isinstance(path, tuple)
+        self.sock = socket.socket(socket.AF_INET if tcp else socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.settimeout(timeout)
-        self.sock.connect(str(path))
+        self.sock.connect(path if tcp else str(path))
 
     def send(self, data):
         self.sock.sendall(data)

@@ -36,12 +36,12 @@ def fresh_database(server_url: str | None = None) -> str:
 
 
 @contextlib.contextmanager
-def own_server(listen: str = "", clients: str = ""):
+def own_server(listen: str = "", clients: str = "", launcher: tuple = ()):
     """A server started for one test (one that stops and restarts it); stopped by PID however the test ends."""
     # PostgreSQL runs as `nobody` when the tests run as root: its folder must be reachable by it.
     parent = Path(tempfile.mkdtemp(prefix="people-pg-"))
     parent.chmod(0o755)
-    server = Server(parent / "data", listen, clients)
+    server = Server(parent / "data", listen, clients, launcher)
     try:
         server.start()
         yield server
@@ -50,14 +50,17 @@ def own_server(listen: str = "", clients: str = ""):
 
 
 class Server:
-    def __init__(self, directory: Path, listen: str = "", clients: str = ""):
+    """`launcher` prefixes the start command, e.g. `ip netns exec HOST` to start it on another host."""
+
+    def __init__(self, directory: Path, listen: str = "", clients: str = "", launcher: tuple = ()):
         self.directory = directory
         self.listen = listen
         self.clients = clients
+        self.launcher = list(launcher)
         self.url = None
 
     def start(self) -> str:
-        arguments = [str(SCRIPT), "start", str(self.directory)] + ([self.listen, self.clients] if self.listen else [])
+        arguments = self.launcher + [str(SCRIPT), "start", str(self.directory)] + ([self.listen, self.clients] if self.listen else [])
         done = subprocess.run(arguments, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
         self.url = done.stdout.strip().splitlines()[-1]
