@@ -7,6 +7,8 @@ figures that count; absolute numbers drift on shared machines.
 Environment: BENCH_SMOKE=1 (a few seconds, for `make test`), BENCH_DURATION (seconds, 10),
 BENCH_WORKERS (16), BENCH_BINARY (.build/release/people-api), BENCH_LARGE=0 to skip the 1,000,000-people run,
 BENCH_SOAK=1 to add 2,000,000 mixed requests and report how the responder's RSS grew after the first 100,000.
+STORE=postgres (`make bench STORE=postgres`) adds, in the same run, the workloads on PostgreSQL (a server of the
+benchmark's own, fsync on) with 1 and 3 responder processes, with PostgreSQL's CPU per request beside the responders'.
 """
 import csv
 import datetime
@@ -23,7 +25,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 import requests  # noqa: E402
 
+import postgres  # noqa: E402
 from stack import ROOT, Stack, free_port, wait_until  # noqa: E402
+
+WITH_POSTGRES = os.environ.get("STORE", "sqlite") == "postgres"
 
 SMOKE = os.environ.get("BENCH_SMOKE") == "1"
 DURATION = 1 if SMOKE else int(os.environ.get("BENCH_DURATION", "10"))
@@ -88,7 +93,15 @@ def peak_rss_mib(pid):
     return memory_mib(pid, "VmHWM")
 
 
-def wrk(url, workload, connections, duration, pid=None, path="/", ids_file=None, token=""):
+def process_tree_cpu_seconds(pid):
+    """A server and its children (PostgreSQL: the postmaster and a backend per connection)."""
+    try:
+        return cpu_seconds([pid] + children_of(pid))
+    except FileNotFoundError:  # a child ended while being read
+        return process_tree_cpu_seconds(pid)
+
+
+def wrk(url, workload, connections, duration, pid=None, path="/", ids_file=None, token="", database_pid=None):
     env = dict(os.environ, WORKLOAD=workload, RUN_ID=uuid.uuid4().hex[:8], CEILING_PATH=path, IDS_FILE=ids_file or "",
                OPERATOR_TOKEN=token)
     command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{duration}s", "--timeout", "5s", "-s", str(SCRIPT), url]
@@ -96,8 +109,10 @@ def wrk(url, workload, connections, duration, pid=None, path="/", ids_file=None,
         subprocess.run(command[:6] + [f"{WARMUP}s"] + command[7:], env=env, check=True, capture_output=True)
         env["RUN_ID"] = uuid.uuid4().hex[:8]
     cpu_before = cpu_seconds(pid) if pid else 0.0
+    database_before = process_tree_cpu_seconds(database_pid) if database_pid else 0.0
     output = subprocess.run(command, env=env, check=True, capture_output=True, text=True).stdout
     cpu_after = cpu_seconds(pid) if pid else 0.0
+    database_after = process_tree_cpu_seconds(database_pid) if database_pid else 0.0
     values = {}
     for line in output.splitlines():
         parts = line.split()
@@ -113,6 +128,7 @@ def wrk(url, workload, connections, duration, pid=None, path="/", ids_file=None,
         "unexpected": values.get("UNEXPECTED", 0) + values.get("ERRORS", 0),
         "requests": requests_done,
         "cpu_us": (cpu_after - cpu_before) * 1e6 / requests_done if pid else None,
+        "database_cpu_us": (database_after - database_before) * 1e6 / requests_done if database_pid else None,
     }
 
 
@@ -227,6 +243,8 @@ def main():
                 product.processes = 1
                 product.start_responder()
                 pid = product.responder.pid
+            if WITH_POSTGRES:
+                postgres_rows(results)
             if SOAK:
                 soak(product.url, pid, str(ids_file), total=int(os.environ.get("BENCH_SOAK_TOTAL", "2000000")),
                      first=int(os.environ.get("BENCH_SOAK_FIRST", "100000")))
@@ -250,16 +268,42 @@ def main():
     report(results, rss, minimal_rss)
 
 
+def postgres_rows(results):
+    """The same workloads on PostgreSQL, 1 and 3 responder processes, against this run's controls."""
+    with postgres.own_server() as server:
+        server_pid = int((server.directory / "postmaster.pid").read_text().split()[0])
+        for processes in (1, 3):
+            stack = Stack(rate_limit=0, binary=str(RELEASE), workers=WORKERS, processes=processes,
+                          database=postgres.fresh_database(server.url))
+            try:
+                stack.start()
+                ids_file = stack.dir / "ids.txt"
+                ids_file.write_text("\n".join(seed(stack.url, 20 if SMOKE else 1000)) + "\n")
+                pids = [stack.responder.pid] if processes == 1 else children_of(stack.responder.pid)
+                for connections in CONNECTIONS:
+                    floor = next(r for r in results if r[0].startswith("control: minimal libfcgi") and r[1] == connections)[2]
+                    bare = next(r for r in results if r[0].startswith("control: minimal responder behind") and r[1] == connections)[2]
+                    for workload in ["create", "invalid", "get", "list"]:
+                        measured = wrk(stack.url, workload, connections, DURATION, pid=pids, ids_file=str(ids_file),
+                                       token=stack.operator_token, database_pid=server_pid)
+                        label = f"{workload}, PostgreSQL, {processes} process{'es' if processes > 1 else ''}"
+                        results.append((label, connections, measured, floor["rps"], bare["rps"]))
+            finally:
+                stack.stop()
+
+
 def floor_16(results, name="control: minimal libfcgi"):
     return next(r for r in results if r[0].startswith(name) and r[1] == 16)[2]["rps"]
 
 
 def report(results, rss, minimal_rss):
-    header = ["workload", "connections", "requests/s", "p50 ms", "p99 ms", "unexpected status or errors", "responder CPU µs/request", "ratio to minimal responder", "ratio to the bare floor"]
+    header = ["workload", "connections", "requests/s", "p50 ms", "p99 ms", "unexpected status or errors", "responder CPU µs/request",
+              "PostgreSQL CPU µs/request", "ratio to minimal responder", "ratio to the bare floor"]
     rows = []
     for name, connections, measured, floor, bare_floor in results:
         rows.append([name, connections, f"{measured['rps']:.0f}", f"{measured['p50_ms']:.2f}", f"{measured['p99_ms']:.2f}",
                      measured["unexpected"], "" if measured["cpu_us"] is None else f"{measured['cpu_us']:.0f}",
+                     "" if measured.get("database_cpu_us") is None else f"{measured['database_cpu_us']:.0f}",
                      "" if floor is None else f"{measured['rps'] / floor:.2f}",
                      "" if bare_floor is None else f"{measured['rps'] / bare_floor:.2f}"])
     commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()

@@ -10,6 +10,7 @@ PRODUCTION = ROOT / "nginx/production"
 UNIT_SETS = {
     "standalone": [PRODUCTION / "people-api.service"],
     "socket-activation": [PRODUCTION / "socket-activation/people-api.socket", PRODUCTION / "socket-activation/people-api.service"],
+    "application-host": [PRODUCTION / "application-host/people-api.socket", PRODUCTION / "application-host/people-api.service"],
 }
 
 
@@ -33,3 +34,11 @@ def test_socket_activation_hands_the_socket_over_as_fd_0():
     assert "StandardInput=socket" in service and "Restart=always" in service
     assert "--listen" not in service  # the responder serves fd 0
     assert "SocketMode=0660" in socket_unit and "SocketGroup=www-data" in socket_unit
+
+
+def test_an_application_host_serves_the_shared_database_to_the_nginx_host_only():
+    service = (PRODUCTION / "application-host/people-api.service").read_text()
+    settings = (PRODUCTION / "application-host/people-api.env.example").read_text()
+    assert "--database ${DATABASE_URL}" in service and "EnvironmentFile=/etc/people-api/people-api.env" in service
+    assert "StandardInput=socket" in service and "Restart=always" in service
+    assert "DATABASE_URL=postgresql://" in settings and "FCGI_WEB_SERVER_ADDRS=" in settings

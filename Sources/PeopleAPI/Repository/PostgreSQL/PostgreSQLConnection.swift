@@ -36,16 +36,14 @@ final class PostgreSQLConnection: @unchecked Sendable {
         PQfinish(connection)
     }
 
-    /// False once the server has closed the connection or it broke; such a connection is
-    /// replaced, never reused. An idle connection learns of a server restart only by reading
-    /// what the server sent meanwhile (a termination notice, then EOF), which costs one `poll`.
+    /// False once the server has ended the connection or it broke; such a connection is
+    /// replaced, never reused. Nothing is expected on an idle connection (the store never
+    /// LISTENs), so anything readable means the server said goodbye: a restart sends a
+    /// termination notice and then closes. One zero-wait `poll` tells.
     var isUsable: Bool {
         guard PQstatus(connection) == CONNECTION_OK else { return false }
         var descriptor = pollfd(fd: PQsocket(connection), events: Int16(POLLIN), revents: 0)
-        if poll(&descriptor, 1, 0) > 0 {
-            _ = PQconsumeInput(connection)
-        }
-        return PQstatus(connection) == CONNECTION_OK
+        return poll(&descriptor, 1, 0) == 0
     }
 
     /// Runs a statement without parameters (transaction control, DDL).
@@ -101,8 +99,11 @@ final class PostgreSQLConnection: @unchecked Sendable {
             return PostgreSQLRows(rows: rows, affected: Int(String(cString: PQcmdTuples(result))) ?? 0)
         default:
             let sqlState = Self.field(result, "C")
+            // Shutdown, crash recovery and lost connections (57P0x, 08xxx) end this connection too.
+            let connectionEnded = PQstatus(connection) != CONNECTION_OK
+                || sqlState.map { $0.hasPrefix("57P0") || $0.hasPrefix("08") } ?? false
             throw PostgreSQLError(
-                kind: PQstatus(connection) == CONNECTION_OK ? .statement : .connection,
+                kind: connectionEnded ? .connection : .statement,
                 message: Self.text(PQresultErrorMessage(result)),
                 sqlState: sqlState,
                 constraint: Self.field(result, "n")
