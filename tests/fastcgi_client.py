@@ -67,6 +67,15 @@ class Connection:
                 self.protocol_status = content[4]  # 0 complete, 1 can't multiplex, 3 unknown role
                 return output
 
+    def read_record(self):
+        """One record as (type, request id, content), or None when the responder closed first."""
+        header = self._exactly(8)
+        if header is None:
+            return None
+        _, kind, request_id, length, padding = struct.unpack(">BBHHBx", header)
+        content = self._exactly(length + padding)
+        return None if content is None else (kind, request_id, content[:length])
+
     def _exactly(self, count):
         data = b""
         while len(data) < count:

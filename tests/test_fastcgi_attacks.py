@@ -3,6 +3,7 @@ responder must still be alive and correct: health 200 and a valid create 201."""
 import concurrent.futures
 import json
 import os
+import resource
 import stat
 import struct
 import time
@@ -140,14 +141,75 @@ def test_sixty_four_parallel_creates(responder):
         assert list(pool.map(create, range(64))) == [201] * 64
 
 
-def test_idle_connections_do_not_take_the_server_down(responder, record_property):
-    """A handful of silent connections pins a handful of workers until the idle timeout; the rest serve."""
-    idle = [fcgi.Connection(responder.socket_path) for _ in range(6)]
+def test_a_thousand_idle_connections_and_kept_ones_do_not_hold_up_a_fresh_request(responder, record_property):
+    """Silent connections and kept connections between requests wait in the front door, not in
+    workers (16 of them): a fresh request is answered while 1,000 of the first and 40 of the
+    second are open."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, 4096)), hard))
+    idle, kept = [], []
     try:
+        for _ in range(40):
+            connection = fcgi.Connection(responder.socket_path)
+            connection.send(fcgi.begin(keep=True) + fcgi.params_records(fcgi.http_params("GET", "/api/health")) + fcgi.stdin_records(b""))
+            assert fcgi.status_of(connection.read_response()) == 200
+            kept.append(connection)
+        idle = [fcgi.Connection(responder.socket_path) for _ in range(1000)]
         started = time.monotonic()
         assert fcgi.status_of(fcgi.request(responder.socket_path, "GET", "/api/health")) == 200
-        record_property("request_with_6_idle_connections_s", round(time.monotonic() - started, 3))
+        record_property("fresh_request_with_1000_idle_and_40_kept_connections_s", round(time.monotonic() - started, 3))
+        body = json.dumps({"name": "Beside the idle", "email": unique_email("idle")}).encode()
+        assert fcgi.status_of(fcgi.request(responder.socket_path, "POST", "/api/people", body)) == 201
+        # A kept connection is served again after its wait, by whichever worker is free.
+        for connection in kept[:5]:
+            connection.send(fcgi.begin(keep=True) + fcgi.params_records(fcgi.http_params("GET", "/api/health")) + fcgi.stdin_records(b""))
+            assert fcgi.status_of(connection.read_response()) == 200
     finally:
-        for connection in idle:
+        for connection in idle + kept:
             connection.close()
+    assert_alive(responder)
+
+
+def test_silent_connections_are_closed_after_the_idle_timeout(responder):
+    with fcgi.Connection(responder.socket_path, timeout=15) as connection:
+        started = time.monotonic()
+        assert connection.read_response() is None  # the responder closed it (2 s here)
+        assert time.monotonic() - started < 14
+    assert_alive(responder)
+
+
+def test_a_multiplexed_request_is_refused_and_the_first_is_served(responder):
+    """nginx never multiplexes; a peer that does gets FCGI_CANT_MPX_CONN for the second request
+    (FastCGI specification, 5.5), and the first is answered as if the second had not come."""
+    body = json.dumps({"name": "First", "email": unique_email("mpx")}).encode()
+    with fcgi.Connection(responder.socket_path) as connection:
+        connection.send(fcgi.begin(request_id=1) + fcgi.begin(request_id=2)
+                        + fcgi.params_records(fcgi.http_params("POST", "/api/people", body), request_id=1)
+                        + fcgi.stdin_records(body, request_id=1))
+        ends = []
+        output = b""
+        while len(ends) < 2:
+            record = connection.read_record()
+            assert record is not None, f"the connection closed after {ends}"
+            kind, request_id, content = record
+            if kind == fcgi.END_REQUEST:
+                ends.append((request_id, content[4]))
+            elif kind == fcgi.STDOUT and request_id == 1:
+                output += content
+        assert (2, 1) in ends, ends  # 1: FCGI_CANT_MPX_CONN
+        assert (1, 0) in ends, ends  # 0: FCGI_REQUEST_COMPLETE
+        assert fcgi.status_of(output) == 201, output
+    assert_alive(responder)
+
+
+def test_an_aborted_request_ends_promptly(responder):
+    """FCGI_ABORT_REQUEST: the request ends at once (libfcgi treats it as the end of its input);
+    the answer, if any, comes without waiting for the idle timeout."""
+    with fcgi.Connection(responder.socket_path, timeout=15) as connection:
+        connection.send(fcgi.begin() + fcgi.params_records(fcgi.http_params("POST", "/api/people", BODY))
+                        + fcgi.record(fcgi.STDIN, BODY[:5]) + fcgi.record(fcgi.ABORT_REQUEST))
+        started = time.monotonic()
+        output = connection.read_response()
+        assert time.monotonic() - started < 1.5, "the aborted request waited for more input"
+        assert output is None or fcgi.status_of(output) in (400, None), output
     assert_alive(responder)

@@ -5,19 +5,17 @@ import Foundation
 import Logging
 import Synchronization
 
-/// A fixed pool of worker threads, each with its own `FCGX_Request`, accepting on one socket.
-///
-/// No lock is held around `FCGX_Accept_r`: Linux `accept` is thread-safe, and a lock
-/// would stall every worker behind one slow or kept connection.
+/// A fixed pool of worker threads behind a front door (`FrontDoor`): one thread accepts and
+/// holds every connection until it has a request to read, then hands it to a worker, which
+/// serves it through its own `FCGX_Request` and gives it back (kept by the web server) or
+/// has it closed. No worker ever waits on a silent peer.
 public final class FastCGIServer: Sendable {
     private let configuration: ServerConfiguration
     private let handler: any RequestHandler
     private let logger: Logger
     private let listenFD = Atomic<Int32>(-1)
     private let stopping = Atomic<Bool>(false)
-    /// Per worker, the kept connection it is waiting on for a next request, if any:
-    /// `stop()` ends those waits, since no `accept` will wake them.
-    private let idleKeptConnections = Mutex<[Int: Int32]>([:])
+    private let frontDoor = Mutex<FrontDoor?>(nil)
 
     public init(configuration: ServerConfiguration, handler: any RequestHandler, logger: Logger) {
         self.configuration = configuration
@@ -31,81 +29,90 @@ public final class FastCGIServer: Sendable {
         // default; a peer that hangs up must cost one write, not the process.
         signal(SIGPIPE, SIG_IGN)
         guard FCGX_Init() == 0 else { throw ServerError(description: "FCGX_Init failed") }
-        listenFD.store(try ListeningSocket.open(configuration), ordering: .sequentiallyConsistent)
+        Self.raiseOpenFileLimit(toAtLeast: configuration.maxConnections + 256)
+        let fd = try ListeningSocket.open(configuration)
+        listenFD.store(fd, ordering: .sequentiallyConsistent)
+        let door = try FrontDoor(listenFD: fd, configuration: configuration, allowedPeers: .fromEnvironment)
+        frontDoor.withLock { $0 = door }
     }
 
     /// Serves until `stop()`; in-flight requests finish before it returns.
     public func run() {
+        guard let door = frontDoor.withLock({ $0 }) else { return }
         let finished = DispatchGroup()
         for index in 0..<max(1, configuration.workerCount) {
             finished.enter()
-            let thread = Thread { [self] in
-                serveRequests(worker: index)
+            start("fcgi-worker-\(index)") { [self] in
+                serveRequests(from: door)
                 finished.leave()
             }
-            thread.name = "fcgi-worker-\(index)"
-            thread.stackSize = 4 << 20
-            thread.start()
+        }
+        finished.enter()
+        start("fcgi-front-door") {
+            door.run()
+            finished.leave()
         }
         finished.wait()
     }
 
-    /// Stops accepting. A socket this process opened is shut down, which wakes every worker
-    /// blocked in `accept` at once. An inherited one (spawn-fcgi, multiwatch, systemd) is
-    /// shared with the other responders and the next one to start: shutting it down would
-    /// stop them all, so the workers notice the stop when `accept` next wakes (within
-    /// `ListeningSocket.acceptWakeSeconds`) while the others go on accepting.
+    private func start(_ name: String, _ body: @escaping @Sendable () -> Void) {
+        let thread = Thread(block: body)
+        thread.name = name
+        thread.stackSize = 4 << 20
+        thread.start()
+    }
+
+    /// Stops accepting; requests already sent on accepted connections are still served. A
+    /// socket this process opened is shut down; an inherited one (spawn-fcgi, multiwatch,
+    /// systemd) is shared with the other responders and the next one to start, and stays open.
     public func stop() {
         guard !stopping.exchange(true, ordering: .sequentiallyConsistent) else { return }
         FCGX_ShutdownPending()
         let fd = listenFD.load(ordering: .sequentiallyConsistent)
         if fd >= 0, ListeningSocket.isOwned(configuration.address) { shutdown(fd, Int32(SHUT_RDWR)) }
-        // A worker idle on a kept connection is woken by ending its read; the response
-        // direction stays open for a request that has just arrived.
-        idleKeptConnections.withLock { idle in
-            for connection in idle.values { shutdown(connection, Int32(SHUT_RD)) }
-        }
+        frontDoor.withLock { $0 }?.stop()
     }
 
     public var isStopping: Bool { stopping.load(ordering: .sequentiallyConsistent) }
 
-    private func serveRequests(worker: Int) {
+    private func serveRequests(from door: FrontDoor) {
         let request = UnsafeMutablePointer<FCGX_Request>.allocate(capacity: 1)
         defer { request.deallocate() }
-        guard FCGX_InitRequest(request, listenFD.load(ordering: .sequentiallyConsistent), 0) == 0 else {
+        // No listening socket: this request only ever reads connections the front door hands it.
+        guard FCGX_InitRequest(request, -1, 0) == 0 else {
             logger.critical("FCGX_InitRequest failed")
             return
         }
-        defer { FCGX_Free(request, 1) }
-        while !isStopping {
-            let kept = request.pointee.ipcFd
-            if kept >= 0 {
-                idleKeptConnections.withLock { $0[worker] = kept }
-                if isStopping { break }
-            }
-            let accepted = FCGX_Accept_r(request)
-            if kept >= 0 { _ = idleKeptConnections.withLock { $0.removeValue(forKey: worker) } }
-            if accepted < 0 {
-                // A connection that failed mid-request (a silent peer's read timeout, a
-                // protocol error) is still open: libfcgi would read from it again.
-                if request.pointee.ipcFd >= 0 { FCGX_Free(request, 1) }
-                if isStopping { break }
-                // EAGAIN is the idle timeout waking `accept`; EINTR a signal. Anything
-                // else (EMFILE, say) gets a short pause instead of a hot loop.
-                let code = -accepted
-                if code != EAGAIN && code != EINTR && code != EWOULDBLOCK {
-                    logger.warning("accept failed", metadata: ["errno": "\(code)"])
-                    usleep(10_000)
-                }
+        while let fd = door.nextConnection() {
+            request.pointee.ipcFd = fd
+            // Kept, so that `FCGX_Accept_r`'s opening `FCGX_Finish_r` does not close it; libfcgi
+            // sets it from the web server's FCGI_KEEP_CONN as it reads the request. Detached:
+            // when libfcgi closes a connection itself (a protocol error), it closes at once.
+            request.pointee.keepConnection = 1
+            request.pointee.detached = 1
+            guard FCGX_Accept_r(request) == 0 else {
+                // No request came (the peer closed, or broke the protocol): libfcgi has closed
+                // the connection, and its fallback `accept` on no socket failed.
                 continue
             }
-            // Unix sockets do not inherit the listener's timeouts: give every accepted
-            // connection its own, so a peer that stalls mid-body, or sits on a kept
-            // connection, releases its worker.
-            ListeningSocket.setTimeouts(request.pointee.ipcFd, seconds: configuration.idleTimeoutSeconds)
             serve(request)
+            let keep = request.pointee.keepConnection != 0
+            request.pointee.keepConnection = 1
             FCGX_Finish_r(request)
+            // A write or read error made libfcgi close the connection already.
+            guard request.pointee.ipcFd >= 0 else { continue }
+            request.pointee.ipcFd = -1
+            door.release(fd, keep: keep)
         }
+        FCGX_Free(request, 0)
+    }
+
+    private static func raiseOpenFileLimit(toAtLeast wanted: Int) {
+        var limit = rlimit()
+        let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+        guard getrlimit(resource, &limit) == 0, limit.rlim_cur < rlim_t(wanted) else { return }
+        limit.rlim_cur = min(limit.rlim_max, rlim_t(wanted))
+        setrlimit(resource, &limit)
     }
 
     /// `FCGI_RESPONDER` in the FastCGI specification (Debian ships no `fastcgi.h`).

@@ -27,14 +27,8 @@ enum ListeningSocket {
         guard fd >= 0 else {
             throw ServerError(description: "cannot listen on \(configuration.address): \(String(cString: strerror(errno)))")
         }
-        // `accept` wakes up this often with EAGAIN, which the worker loop treats as a retry
-        // and a moment to notice a stop. (Every accepted connection gets its own timeouts.)
-        setTimeouts(fd, seconds: acceptWakeSeconds)
         return fd
     }
-
-    /// How long a stopping responder may wait on a socket it shares and must not shut down.
-    static let acceptWakeSeconds = 1
 
     /// The socket was opened by this process, not inherited from spawn-fcgi or systemd: only
     /// then may a stop shut it down (which ends the listening for every process sharing it).

@@ -7,18 +7,22 @@ public struct ServerConfiguration: Sendable {
     /// A connection that sends nothing for this long is dropped, so idle peers cannot pin workers.
     public var idleTimeoutSeconds: Int
     public var backlog: Int
+    /// Open connections one process holds at most; past it, the one that has waited longest is closed.
+    public var maxConnections: Int
 
     public init(
         address: ListenAddress,
         workerCount: Int = 16,
         maxBodySize: Int = 64 * 1024,
         idleTimeoutSeconds: Int = 10,
-        backlog: Int = 1024
+        backlog: Int = 1024,
+        maxConnections: Int = 4096
     ) {
         self.address = address
         self.workerCount = workerCount
         self.maxBodySize = maxBodySize
         self.idleTimeoutSeconds = idleTimeoutSeconds
         self.backlog = backlog
+        self.maxConnections = maxConnections
     }
 }

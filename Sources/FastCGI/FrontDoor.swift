@@ -1,0 +1,267 @@
+import CFastCGI
+import Dispatch
+import Glibc
+import Synchronization
+
+/// Owns accepting and closing, so that a worker thread only ever gets a connection that has
+/// something to read.
+///
+/// libfcgi binds an accepted connection to the thread that accepted it before a byte has
+/// arrived: 200 silent peers held every worker, and a fresh health check waited 4.7 s; a
+/// kept connection (`fastcgi_keep_conn`) held its worker between requests. Here one thread
+/// accepts, and every open connection that is waiting for its next request sits in one
+/// `epoll` set with a deadline; it is handed to a worker when it becomes readable and comes
+/// back to the set when its request is done and the web server keeps it. libfcgi still reads
+/// and writes every request: a worker sets the connection into its `FCGX_Request` (`ipcFd`).
+///
+/// Closing is ours too: libfcgi's `OS_Close` shuts the send side and then reads until EOF
+/// or 2 s have passed, holding the worker; here a connection with nothing left unread is
+/// closed at once, and one with unread input is shut down and drained by this thread.
+final class FrontDoor: @unchecked Sendable {
+    private struct Held {
+        /// When it started waiting (for a request, or for EOF while closing), in milliseconds.
+        var since: Int
+        var closing: Bool
+    }
+
+    private struct State {
+        var held: [Int32: Held] = [:]
+        var ready: [Int32] = []
+        var readyStart = 0
+        var stopping = false
+        var ended = false
+    }
+
+    private let listenFD: Int32
+    private let epollFD: Int32
+    private let wakeRead: Int32
+    private let wakeWrite: Int32
+    private let idleMilliseconds: Int
+    private let connectionTimeoutSeconds: Int
+    private let maxConnections: Int
+    private let allowedPeers: WebServerAddresses
+    private let state = Mutex(State())
+    private let readySignal = DispatchSemaphore(value: 0)
+    private let workerCount: Int
+
+    /// How long a closing connection may take to send its EOF before it is closed anyway.
+    static let lingerMilliseconds = 2_000
+    /// How long a stopping server still waits for requests on connections it already accepted.
+    static let stopGraceMilliseconds = 1_000
+
+    init(listenFD: Int32, configuration: ServerConfiguration, allowedPeers: WebServerAddresses) throws {
+        self.listenFD = listenFD
+        self.idleMilliseconds = max(1, configuration.idleTimeoutSeconds) * 1000
+        self.connectionTimeoutSeconds = configuration.idleTimeoutSeconds
+        self.maxConnections = configuration.maxConnections
+        self.allowedPeers = allowedPeers
+        self.workerCount = max(1, configuration.workerCount)
+        epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
+        var pipeEnds: [Int32] = [-1, -1]
+        guard epollFD >= 0, pipe(&pipeEnds) == 0 else {
+            throw ServerError(description: "cannot set up epoll: \(String(cString: strerror(errno)))")
+        }
+        wakeRead = pipeEnds[0]
+        wakeWrite = pipeEnds[1]
+        for end in pipeEnds { _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK) }
+        // Several processes may share the socket (multiwatch): each accepts what it can,
+        // without blocking when another took the connection first.
+        _ = fcntl(listenFD, F_SETFL, fcntl(listenFD, F_GETFL) | O_NONBLOCK)
+        watch(listenFD, EPOLLIN.rawValue | EPOLLEXCLUSIVE.rawValue, add: true)
+        watch(wakeRead, EPOLLIN.rawValue, add: true)
+    }
+
+    deinit {
+        close(epollFD)
+        close(wakeRead)
+        close(wakeWrite)
+    }
+
+    // MARK: Workers
+
+    /// The next connection with a request to read, or nil once the server has stopped and
+    /// every connection accepted before the stop has been handed out.
+    func nextConnection() -> Int32? {
+        while true {
+            readySignal.wait()
+            let taken = state.withLock { state -> (Int32?, Bool) in
+                if state.readyStart < state.ready.count {
+                    let fd = state.ready[state.readyStart]
+                    state.readyStart += 1
+                    if state.readyStart == state.ready.count { state.ready.removeAll(keepingCapacity: true); state.readyStart = 0 }
+                    return (fd, false)
+                }
+                return (nil, state.ended)
+            }
+            if let fd = taken.0 { return fd }
+            if taken.1 {
+                readySignal.signal()  // wake the next worker to find the end too
+                return nil
+            }
+        }
+    }
+
+    /// A worker is done with a connection: it waits for its next request here (the web server
+    /// keeps it), or is closed.
+    func release(_ fd: Int32, keep: Bool) {
+        if keep {
+            let held = state.withLock { state -> Bool in
+                guard !state.stopping else { return false }
+                state.held[fd] = Held(since: Self.now(), closing: false)
+                return true
+            }
+            if held {
+                watch(fd, EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLONESHOT.rawValue, add: false)
+                return
+            }
+        }
+        var unread: Int32 = 0
+        if ioctl(fd, UInt(FIONREAD), &unread) == 0, unread == 0 {
+            close(fd)
+            return
+        }
+        // Input left unread: closing now would answer it with a reset, which can make the peer
+        // drop the response it has not read yet. Shut the send side and drain until EOF.
+        shutdown(fd, Int32(SHUT_WR))
+        let drained = state.withLock { state -> Bool in
+            guard !state.ended else { return false }
+            state.held[fd] = Held(since: Self.now(), closing: true)
+            return true
+        }
+        if drained {
+            watch(fd, EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLONESHOT.rawValue, add: false)
+        } else {
+            close(fd)
+        }
+    }
+
+    // MARK: The front door's own thread
+
+    func stop() {
+        state.withLock { $0.stopping = true }
+        var byte: UInt8 = 1
+        _ = write(wakeWrite, &byte, 1)
+    }
+
+    /// Accepts, waits and hands out until `stop()`, then gives the connections it holds a
+    /// moment to send their request, closes the rest, and lets the workers end.
+    func run() {
+        var events = [epoll_event](repeating: epoll_event(), count: 256)
+        var stopDeadline: Int?
+        while true {
+            let count = epoll_wait(epollFD, &events, Int32(events.count), 100)
+            let now = Self.now()
+            for index in 0..<max(0, Int(count)) {
+                let fd = events[index].data.fd
+                if fd == listenFD {
+                    acceptAll(now: now)
+                } else if fd == wakeRead {
+                    var sink = [UInt8](repeating: 0, count: 64)
+                    while read(wakeRead, &sink, sink.count) > 0 {}
+                } else {
+                    readable(fd)
+                }
+            }
+            if stopDeadline == nil, state.withLock({ $0.stopping }) {
+                stopDeadline = now + Self.stopGraceMilliseconds
+                epoll_ctl(epollFD, EPOLL_CTL_DEL, listenFD, nil)
+            }
+            let waitingForRequests = closeExpired(now: now, stopping: stopDeadline != nil)
+            if let deadline = stopDeadline, waitingForRequests == 0 || now >= deadline {
+                let rest = state.withLock { state -> [Int32] in
+                    state.ended = true
+                    defer { state.held.removeAll() }
+                    return Array(state.held.keys)
+                }
+                rest.forEach { close($0) }
+                for _ in 0..<workerCount { readySignal.signal() }
+                return
+            }
+        }
+    }
+
+    private func acceptAll(now: Int) {
+        while true {
+            var address = sockaddr_storage()
+            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            let fd = withUnsafeMutablePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { accept(listenFD, $0, &length) }
+            }
+            guard fd >= 0 else { return }  // EAGAIN: another process took it, or nothing left
+            guard allowedPeers.admits(address) else {
+                close(fd)
+                continue
+            }
+            ListeningSocket.setTimeouts(fd, seconds: connectionTimeoutSeconds)
+            let oldest = state.withLock { state -> Int32? in
+                state.held[fd] = Held(since: now, closing: false)
+                guard state.held.count > maxConnections else { return nil }
+                let idle = state.held.filter { $0.key != fd }.min { $0.value.since < $1.value.since }?.key
+                if let idle { state.held.removeValue(forKey: idle) }
+                return idle
+            }
+            // Over the bound: the connection that has waited longest makes room.
+            if let oldest { close(oldest) }
+            watch(fd, EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLONESHOT.rawValue, add: true)
+        }
+    }
+
+    private func readable(_ fd: Int32) {
+        let closing = state.withLock { state -> Bool? in
+            guard let held = state.held[fd] else { return nil }
+            if held.closing { return true }
+            state.held.removeValue(forKey: fd)
+            state.ready.append(fd)
+            return false
+        }
+        switch closing {
+        case false?:
+            readySignal.signal()
+        case true?:
+            var sink = [UInt8](repeating: 0, count: 4096)
+            let got = recv(fd, &sink, sink.count, Int32(MSG_DONTWAIT))
+            if got > 0 || (got < 0 && (errno == EAGAIN || errno == EINTR)) {
+                watch(fd, EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLONESHOT.rawValue, add: false)
+            } else {
+                _ = state.withLock { $0.held.removeValue(forKey: fd) }
+                close(fd)
+            }
+        case nil:
+            break
+        }
+    }
+
+    /// Closes connections silent past the idle timeout and closing ones past the linger;
+    /// returns how many still wait for a request.
+    private func closeExpired(now: Int, stopping: Bool) -> Int {
+        let (expired, waiting) = state.withLock { state -> ([Int32], Int) in
+            var expired: [Int32] = []
+            var waiting = 0
+            for (fd, held) in state.held {
+                let limit = held.closing ? Self.lingerMilliseconds : idleMilliseconds
+                if now - held.since >= limit {
+                    expired.append(fd)
+                } else if !held.closing {
+                    waiting += 1
+                }
+            }
+            for fd in expired { state.held.removeValue(forKey: fd) }
+            return (expired, waiting)
+        }
+        expired.forEach { close($0) }
+        return waiting
+    }
+
+    private func watch(_ fd: Int32, _ events: UInt32, add: Bool) {
+        var event = epoll_event()
+        event.events = events
+        event.data.fd = fd
+        epoll_ctl(epollFD, add ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &event)
+    }
+
+    private static func now() -> Int {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return time.tv_sec * 1000 + time.tv_nsec / 1_000_000
+    }
+}
