@@ -197,13 +197,16 @@ def main():
     results = []
     started = []
     try:
-        product = Stack(rate_limit=0, binary=str(RELEASE), workers=WORKERS)
+        # Kept FastCGI connections are A/B rows of their own below; the main rows open one per request,
+        # as the controls must (the minimal libfcgi responder would pin a thread to each kept one).
+        product = Stack(rate_limit=0, binary=str(RELEASE), workers=WORKERS, keep_conn="off")
         started.append(product)
         product.start()
         ids_file = product.dir / "ids.txt"
         ids_file.write_text("\n".join(seed(product.url, 20 if SMOKE else 1000)) + "\n")
 
-        control = Stack(rate_limit=0, responder=False, upstream=f"unix:{product.dir}/minimal.sock", extra_locations=CEILING)
+        control = Stack(rate_limit=0, responder=False, upstream=f"unix:{product.dir}/minimal.sock", extra_locations=CEILING,
+                        keep_conn="off")
         started.append(control)
         control.start()
         minimal = subprocess.Popen([str(MINIMAL), f"{product.dir}/minimal.sock", str(WORKERS)])
@@ -223,6 +226,20 @@ def main():
                     measured = wrk(product.url, workload, connections, DURATION, pid=pid, ids_file=str(ids_file),
                                    token=product.operator_token)
                     results.append((workload, connections, measured, floor["rps"], bare["rps"]))
+            if not SMOKE:
+                # The same responder behind a second nginx that keeps its FastCGI connections
+                # (`keepalive` pool + `fastcgi_keep_conn on`): the A/B behind the KEEP_CONN default.
+                kept = Stack(rate_limit=0, responder=False, upstream=f"unix:{product.socket_path}", keep_conn="on")
+                started.append(kept)
+                kept.start()
+                for connections in CONNECTIONS:
+                    floor = next(r for r in results if r[0].startswith("control: minimal libfcgi") and r[1] == connections)[2]
+                    bare = next(r for r in results if r[0].startswith("control: minimal responder behind") and r[1] == connections)[2]
+                    for workload in ["create", "invalid", "get"]:
+                        measured = wrk(kept.url, workload, connections, DURATION, pid=pid, ids_file=str(ids_file),
+                                       token=product.operator_token)
+                        results.append((f"{workload}, kept FastCGI connections", connections, measured, floor["rps"], bare["rps"]))
+                kept.stop()
             rss = peak_rss_mib(pid)
             minimal_rss = peak_rss_mib(minimal.pid)
             if not SMOKE:
@@ -274,7 +291,7 @@ def postgres_rows(results):
         server_pid = int((server.directory / "postmaster.pid").read_text().split()[0])
         for processes in (1, 3):
             stack = Stack(rate_limit=0, binary=str(RELEASE), workers=WORKERS, processes=processes,
-                          database=postgres.fresh_database(server.url))
+                          database=postgres.fresh_database(server.url), keep_conn="off")
             try:
                 stack.start()
                 ids_file = stack.dir / "ids.txt"

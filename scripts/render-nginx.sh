@@ -11,6 +11,8 @@
 #   UPSTREAM      unix:RUN_DIR/people-api.sock          [unix:/run/people-api/people-api.sock]
 #                 or several responder hosts, space-separated: "10.0.0.2:9000 10.0.0.3:9000"
 #   FAIL_TIMEOUT  how long nginx leaves a host that failed alone before trying it again, 10s
+#   KEEP_CONN     on: nginx keeps FastCGI connections open between requests (a pool of 32 per
+#                 nginx worker); off: one connection per request. Default on (see README, "Speed")
 #   RATE_LIMIT    creates per second per client, 10; 0 turns the limit off; RATE_BURST 20
 #   READ_TIMEOUT  how long nginx waits for the responder, 30s
 #   CLIENT_TIMEOUT  how long a client may take to send headers or body, or to read, 10s
@@ -54,12 +56,24 @@ for address in $UPSTREAM; do
     upstream_servers+="${upstream_servers:+\n    }server $address max_fails=1 fail_timeout=${FAIL_TIMEOUT:-10s};"
 done
 
+if [ "${KEEP_CONN:-on}" = "on" ]; then
+    # nginx lets an idle kept connection go after 5 s, before the responder's 10 s idle timeout
+    # would close it: nginx must never pick a connection the responder is closing.
+    keepalive="keepalive 32;\n    keepalive_timeout 5s;\n    keepalive_requests 10000;"
+    keep_conn="fastcgi_keep_conn on;"
+else
+    keepalive="# kept FastCGI connections off (KEEP_CONN=off)"
+    keep_conn=""
+fi
+
 render() {
     sed -e "s|@RUN_DIR@|$run_dir|g" \
         -e "s|@CONF_DIR@|$CONF_DIR|g" \
         -e "s|@LOG_DIR@|$LOG_DIR|g" \
         -e "s|@LISTEN@|$LISTEN|g" \
         -e "s|@UPSTREAM_SERVERS@|$upstream_servers|g" \
+        -e "s|@KEEPALIVE@|$keepalive|g" \
+        -e "s|@KEEP_CONN@|$keep_conn|g" \
         -e "s|@RATE_LIMIT@|$rate|g" \
         -e "s|@LIMIT_REQ@|$limit|g" \
         -e "s|@READ_TIMEOUT@|${READ_TIMEOUT:-30s}|g" \

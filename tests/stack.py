@@ -50,7 +50,7 @@ class Stack:
     def __init__(self, rate_limit: int = 0, read_timeout: str = "30s", upstream: str | None = None, responder: bool = True,
                  binary: str = BINARY, workers: int = 16, extra_locations: str = "", database_dir: Path | None = None,
                  responder_args: tuple = (), client_timeout: str = "10s", processes: int | None = None,
-                 database: str | None = None):
+                 database: str | None = None, keep_conn: str | None = None):
         self.dir = Path(tempfile.mkdtemp(prefix="people-it-"))
         self.port = free_port()
         self.socket_path = self.dir / "people-api.sock"
@@ -73,6 +73,8 @@ class Stack:
         self.client_timeout = client_timeout
         # Above 1, the responders run as `make run` runs them: spawn-fcgi + multiwatch on one socket.
         self.processes = processes or DEFAULT_PROCESSES
+        # nginx's kept FastCGI connections: the bundled default unless "on" or "off" is given.
+        self.keep_conn = keep_conn
         self.nginx = None
         self.responder = None
         self.log = None
@@ -81,6 +83,8 @@ class Stack:
     def start(self):
         env = dict(os.environ, PORT=str(self.port), UPSTREAM=self.upstream, RATE_LIMIT=str(self.rate_limit),
                    READ_TIMEOUT=self.read_timeout, CLIENT_TIMEOUT=self.client_timeout)
+        if self.keep_conn:
+            env["KEEP_CONN"] = self.keep_conn
         subprocess.run([str(ROOT / "scripts/render-nginx.sh"), str(self.dir)], env=env, check=True, stdout=subprocess.DEVNULL)
         if self.extra_locations:
             site = self.dir / "people-api-site.conf"
