@@ -4,7 +4,9 @@ import os
 import signal
 import socket
 import subprocess
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 import requests
@@ -161,3 +163,52 @@ def test_a_key_in_flight_in_one_process_is_409_in_every_process():
         # Its owner gone, the key is free: the same create now succeeds, once.
         assert api.create(body, headers={"Idempotency-Key": "held-elsewhere"}).status_code == 201
         assert stack.stored_people(body["email"]) == 1
+
+
+def test_make_run_with_postgres_and_three_processes_keeps_its_data_and_stops_its_server():
+    """`make run STORE=postgres PROCESSES=3`: a PostgreSQL server of its own under DATA_DIR,
+    three responders on it; Ctrl-C stops them and the server; the next run finds the data."""
+    data_dir = Path(tempfile.mkdtemp(prefix="people-run-pg-"))
+    data_dir.chmod(0o755)  # PostgreSQL runs as nobody under root and must reach its folder
+    port = free_port()
+    env = dict(os.environ, PORT=str(port), DATA_DIR=str(data_dir), BINARY=BINARY, PROCESSES="3", RATE_LIMIT="0",
+               STORE="postgres", DATABASE_URL="")
+    base = f"http://127.0.0.1:{port}"
+
+    def one_run(check):
+        output = data_dir / "make-run.out"
+        with open(output, "w") as sink:
+            process = subprocess.Popen([str(ROOT / "scripts/run.sh")], env=env, stdout=sink, stderr=subprocess.STDOUT,
+                                       start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        try:
+            wait_until(lambda: "Press Ctrl-C" in output.read_text() or process.poll() is not None, 120, "make run to come up")
+            text = output.read_text()
+            assert f"people-api is up: {base}/  (3 responders, database postgresql://" in text, text
+            supervisor = int((data_dir / "run/supervisor.pid").read_text())
+            assert len(children(supervisor)) == 3
+            postmaster = int((data_dir / "postgres/postmaster.pid").read_text().split()[0])
+            result = check(text)
+            os.killpg(process.pid, signal.SIGINT)
+            assert process.wait(timeout=60) == 0
+            with pytest.raises(ProcessLookupError):
+                os.kill(postmaster, 0)
+            return result
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+            subprocess.run([str(ROOT / "scripts/postgres.sh"), "stop", str(data_dir / "postgres")], timeout=60)
+
+    def first(text):
+        token = text.split("Operator token 'local'", 1)[1].splitlines()[1].strip()
+        created = requests.post(base + "/api/people", json={"name": "Kept", "email": unique_email("run-pg")}, timeout=10)
+        assert created.status_code == 201
+        return token, created.json()["id"]
+
+    token, person = one_run(first)
+
+    def second(_):
+        found = requests.get(f"{base}/api/people/{person}", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        assert found.status_code == 200
+
+    one_run(second)
