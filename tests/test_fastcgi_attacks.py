@@ -112,6 +112,26 @@ def test_protocol_violations(responder):
     assert_alive(responder)
 
 
+def test_params_are_bounded_before_libfcgi_reads_them(responder):
+    """At most 128 KiB of params per request, and name-value lengths that add up (a pair
+    declaring 2 GiB twice overflowed libfcgi before 2.4.5, CVE-2025-23016): refused before
+    libfcgi reads a byte, and the responder stays up."""
+    under = [(b"HTTP_X_PADDING", b"p" * (100 * 1024))] + fcgi.http_params("GET", "/api/health")
+    assert fcgi.status_of(send_raw(responder, fcgi.begin() + fcgi.params_records(under) + fcgi.stdin_records(b""))) == 200
+    over = [(b"HTTP_X_PADDING", b"p" * (200 * 1024))] + fcgi.http_params("GET", "/api/health")
+    started = time.monotonic()
+    assert send_raw(responder, fcgi.begin() + fcgi.params_records(over) + fcgi.stdin_records(b""), timeout=5) is None
+    assert time.monotonic() - started < 2, "an oversized request was read before it was refused"
+    huge_pair = struct.pack(">II", 0x7FFFFFFF | 0x80000000, 0x7FFFFFFF | 0x80000000) + b"abc"
+    for params in (huge_pair, b"\x05\x05abc", struct.pack(">BI", 3, 0x80000000 | 70000) + b"x" * 10):
+        attack = fcgi.begin() + fcgi.record(fcgi.PARAMS, params) + fcgi.record(fcgi.PARAMS) + fcgi.stdin_records(b"")
+        assert send_raw(responder, attack, timeout=5) is None
+        assert_alive(responder)
+    # The same, with the stdin record arriving before the params end.
+    assert send_raw(responder, fcgi.begin() + fcgi.record(fcgi.PARAMS, huge_pair) + fcgi.stdin_records(b""), timeout=5) is None
+    assert_alive(responder)
+
+
 def test_closed_before_the_answer_is_read(responder):
     for _ in range(20):
         send_raw(responder, fcgi.begin() + fcgi.params_records(fcgi.http_params("GET", "/api/people")) + fcgi.stdin_records(b""), read=False)

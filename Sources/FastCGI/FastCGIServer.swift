@@ -83,7 +83,16 @@ public final class FastCGIServer: Sendable {
             logger.critical("FCGX_InitRequest failed")
             return
         }
+        let paramsLimit = ParamsLimit(maxBytes: configuration.maxParamsBytes,
+                                      timeoutMilliseconds: max(1, configuration.idleTimeoutSeconds) * 1000)
+        var peeked = [UInt8](repeating: 0, count: 16 * 1024)
         while let fd = door.nextConnection() {
+            guard paramsLimit.check(fd, buffer: &peeked) == .withinBound else {
+                logger.warning("closed a FastCGI connection whose params passed the bound or stalled",
+                               metadata: ["max_params_bytes": "\(configuration.maxParamsBytes)"])
+                close(fd)
+                continue
+            }
             request.pointee.ipcFd = fd
             // Kept, so that `FCGX_Accept_r`'s opening `FCGX_Finish_r` does not close it; libfcgi
             // sets it from the web server's FCGI_KEEP_CONN as it reads the request. Detached:

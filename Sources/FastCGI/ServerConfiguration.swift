@@ -9,6 +9,8 @@ public struct ServerConfiguration: Sendable {
     public var backlog: Int
     /// Open connections one process holds at most; past it, the one that has waited longest is closed.
     public var maxConnections: Int
+    /// Bytes of `FCGI_PARAMS` one request may carry (nginx sends a few KiB; its header buffers are 32 KiB).
+    public var maxParamsBytes: Int
 
     public init(
         address: ListenAddress,
@@ -16,7 +18,8 @@ public struct ServerConfiguration: Sendable {
         maxBodySize: Int = 64 * 1024,
         idleTimeoutSeconds: Int = 10,
         backlog: Int = 1024,
-        maxConnections: Int = 4096
+        maxConnections: Int = 4096,
+        maxParamsBytes: Int = 128 * 1024
     ) {
         self.address = address
         self.workerCount = workerCount
@@ -24,5 +27,6 @@ public struct ServerConfiguration: Sendable {
         self.idleTimeoutSeconds = idleTimeoutSeconds
         self.backlog = backlog
         self.maxConnections = maxConnections
+        self.maxParamsBytes = maxParamsBytes
     }
 }
