@@ -7,6 +7,11 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 binary="${BINARY:-$here/.build/release/people-api}"
 database="$("$here/scripts/database.sh")"
+# The local PostgreSQL of `make run STORE=postgres` runs only while make run does.
+if [ "${STORE:-sqlite}" = "postgres" ] && [ -z "${DATABASE_URL:-}" ] && [ ! -f "$(cd "${DATA_DIR:-var}" && pwd)/postgres/postmaster.pid" ]; then
+    echo "The PostgreSQL server of 'make run STORE=postgres' is not running: start it with make run STORE=postgres (or set DATABASE_URL)." >&2
+    exit 1
+fi
 
 action="${1:-}"
 case "$action" in

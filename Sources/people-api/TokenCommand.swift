@@ -64,6 +64,9 @@ extension StoreOptions {
             case .unknownName(let name): printError("There is no token named '\(name)'.")
             }
             throw ExitCode.failure
+        } catch RepositoryError.unavailable(let reason) {
+            printError("people-api token: the database cannot be reached: \(reason)")
+            throw ExitCode.failure
         } catch {
             printError("people-api token: \(error)")
             throw ExitCode.failure
