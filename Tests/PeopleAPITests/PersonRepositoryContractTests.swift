@@ -273,11 +273,39 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
 @Suite struct SQLiteIdempotencyClaimTests {
     let path = StoreKind.temporaryFile()
 
-    private func claimAsAnotherProcess(_ key: String, agoMilliseconds: Int) throws {
+    private func claimAsAnotherProcess(_ key: String, agoMilliseconds: Int, owner: String? = nil) throws {
         let otherProcess = try SQLiteDatabase(path: path)
         try otherProcess.writer.write { db in
-            try db.execute(sql: "INSERT INTO idempotency_claim (key, claimed_ms) VALUES (?, ?)",
-                           arguments: [key, Timestamp.milliseconds() - agoMilliseconds])
+            try db.execute(sql: "INSERT INTO idempotency_claim (key, claimed_ms, owner) VALUES (?, ?, ?)",
+                           arguments: [key, Timestamp.milliseconds() - agoMilliseconds, owner])
+        }
+    }
+
+    /// The id of a process that has ended: a child that ran and was reaped.
+    private func endedProcessID() throws -> Int32 {
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: "/bin/true")
+        try child.run()
+        child.waitUntilExit()
+        return child.processIdentifier
+    }
+
+    @Test func aClaimWhoseProcessEndedIsTakenOverAtOnce() throws {
+        let database = try SQLiteDatabase(path: path)
+        let store = PersonSQLiteRepository(database: database)
+        try claimAsAnotherProcess("killed", agoMilliseconds: 0, owner: "\(try endedProcessID()):12345")
+        guard case .created = try store.create(NewPerson(name: "A", email: "a@example.com", age: nil),
+                                               idempotency: IdempotencyRecord(key: "killed", fingerprint: "f")) else {
+            Issue.record("the claim of an ended process was not taken over"); return
+        }
+        #expect(try claims(database) == 0)
+    }
+
+    @Test func aClaimWhoseProcessLivesIsInUse() throws {
+        let store = PersonSQLiteRepository(database: try SQLiteDatabase(path: path))
+        try claimAsAnotherProcess("alive", agoMilliseconds: 0, owner: ClaimOwner.current)
+        #expect(throws: RepositoryError.idempotencyKeyInUse) {
+            try store.create(NewPerson(name: "A", email: "a@example.com", age: nil), idempotency: IdempotencyRecord(key: "alive", fingerprint: "f"))
         }
     }
 

@@ -15,8 +15,9 @@ public final class PersonSQLiteRepository: PersonRepository {
 
     public func cursorSigningKey() throws -> [UInt8] { database.cursorSigningKey }
 
-    /// A claim older than this is taken to belong to a request that died (nginx gives up on a
-    /// request after 30 s): another create may take the key over.
+    /// A claim older than this is taken over even when its process lives on: that request is
+    /// stuck or lost (nginx gives up on a request after 30 s). A claim whose process has ended
+    /// is taken over at once.
     static let claimLapsesAfterMilliseconds: Int64 = 30_000
 
     public func create(_ submission: NewPerson, idempotency: IdempotencyRecord?) throws -> CreateOutcome {
@@ -33,15 +34,25 @@ public final class PersonSQLiteRepository: PersonRepository {
         }
     }
 
-    /// Claims the key in the database, where every process sees it, in a transaction of its own.
+    /// Claims the key in the database, where every process sees it, in a transaction of its own
+    /// (which holds SQLite's write lock, so two processes never take over one claim together).
+    /// A claim held by a process that has ended, or older than the lapse, is taken over.
     private func claim(_ key: String) throws {
         let now = Int64(Timestamp.milliseconds())
         let claimed = try database.writer.write { db -> Bool in
             try db.cachedStatement(sql: """
-                INSERT INTO idempotency_claim (key, claimed_ms) VALUES (?, ?)
-                ON CONFLICT(key) DO UPDATE SET claimed_ms = excluded.claimed_ms WHERE idempotency_claim.claimed_ms < ?
-                """).execute(arguments: [key, now, now - Self.claimLapsesAfterMilliseconds])
-            return db.changesCount == 1
+                INSERT INTO idempotency_claim (key, claimed_ms, owner) VALUES (?, ?, ?) ON CONFLICT(key) DO NOTHING
+                """).execute(arguments: [key, now, ClaimOwner.current])
+            if db.changesCount == 1 { return true }
+            guard let held = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT claimed_ms, owner FROM idempotency_claim WHERE key = ?"), arguments: [key])
+            else { return false }
+            let owner: String? = held["owner"]
+            let lapsed = (held["claimed_ms"] as Int64) < now - Self.claimLapsesAfterMilliseconds
+            guard lapsed || owner.map({ !ClaimOwner.isAlive($0) }) == true else { return false }
+            try db.cachedStatement(sql: "UPDATE idempotency_claim SET claimed_ms = ?, owner = ? WHERE key = ?")
+                .execute(arguments: [now, ClaimOwner.current, key])
+            return true
         }
         guard claimed else { throw RepositoryError.idempotencyKeyInUse }
     }

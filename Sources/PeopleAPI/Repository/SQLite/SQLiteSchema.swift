@@ -58,6 +58,10 @@ enum SQLiteSchema {
             // Expiry finds the oldest records without a scan.
             try db.execute(sql: "CREATE INDEX idempotency_key_created ON idempotency_key(created_at)")
         }
+        migrator.registerMigration("v5: claim owners") { db in
+            // The claiming process ("pid:starttime"), so that a claim whose owner was killed is not "in use".
+            try db.execute(sql: "ALTER TABLE idempotency_claim ADD COLUMN owner TEXT")
+        }
         return migrator
     }
 }
