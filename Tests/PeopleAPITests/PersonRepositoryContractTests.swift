@@ -256,6 +256,27 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
 }
 
 @Suite struct SQLiteStoreTests {
+    /// Commits never checkpoint (`wal_autocheckpoint = 0`); the checkpointer's thread copies the
+    /// WAL into the file: the file grows with the people although no commit copied a page.
+    @Test func theWALIsCheckpointedOffTheWritePath() throws {
+        let path = StoreKind.temporaryFile()
+        let database = try SQLiteDatabase(path: path)
+        let store = PersonSQLiteRepository(database: database)
+        let fileSize = { ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0 }
+        let empty = fileSize()
+        for index in 0..<400 {
+            _ = try store.create(NewPerson(name: "Person \(index) " + String(repeating: "x", count: 100),
+                                           email: "p\(index)@example.com", age: nil), idempotency: nil)
+        }
+        var grown = false
+        for _ in 0..<100 where !grown {  // the checkpointer runs every 250 ms: bounded wait of 10 s
+            grown = fileSize() > empty + 40_000
+            if !grown { Thread.sleep(forTimeInterval: 0.1) }
+        }
+        #expect(grown, "the database file did not grow: nothing checkpointed the WAL (\(empty) → \(fileSize()) bytes)")
+        withExtendedLifetime(database) {}
+    }
+
     @Test func dataAndTheCursorKeySurviveReopening() throws {
         let path = StoreKind.temporaryFile()
         let database = try SQLiteDatabase(path: path)

@@ -7,6 +7,7 @@ import GRDB
 public final class SQLiteDatabase: Sendable {
     let writer: DatabasePool
     let readers: SQLiteReaders
+    private let checkpointer: SQLiteCheckpointer
     /// The key that signs list cursors: created once with the schema, shared by every
     /// process on this file, so a cursor issued by one is honoured by all.
     let cursorSigningKey: [UInt8]
@@ -18,12 +19,15 @@ public final class SQLiteDatabase: Sendable {
         configuration.prepareDatabase { db in
             // WAL with NORMAL survives a crash of the process (not of the machine's power) with no fsync per commit.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // Commits never checkpoint: `SQLiteCheckpointer` does, off the write path.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
         }
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         writer = try DatabasePool(path: path, configuration: configuration)
         try SQLiteSchema.migrator.migrate(writer)
         readers = SQLiteReaders(path: path, busyTimeout: busyTimeout)
+        checkpointer = try SQLiteCheckpointer(path: path)
         cursorSigningKey = try writer.read { db in
             try Data.fetchOne(db, sql: "SELECT value FROM server_secret WHERE name = 'cursor'").map { [UInt8]($0) } ?? []
         }
