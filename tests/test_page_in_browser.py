@@ -81,7 +81,8 @@ def operator_get(stack, path):
 
 
 def listed_ids(driver):
-    return [item.get_attribute("data-id") for item in driver.find_elements(By.CSS_SELECTOR, "#people li")]
+    # One script, so the list cannot be re-rendered between finding the items and reading them.
+    return driver.execute_script("return Array.from(document.querySelectorAll('#people li'), item => item.dataset.id)")
 
 
 def enter_token(driver, token):
