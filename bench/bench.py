@@ -232,13 +232,8 @@ def main():
                 kept = Stack(rate_limit=0, responder=False, upstream=f"unix:{product.socket_path}", keep_conn="on")
                 started.append(kept)
                 kept.start()
-                for connections in CONNECTIONS:
-                    floor = next(r for r in results if r[0].startswith("control: minimal libfcgi") and r[1] == connections)[2]
-                    bare = next(r for r in results if r[0].startswith("control: minimal responder behind") and r[1] == connections)[2]
-                    for workload in ["create", "invalid", "get"]:
-                        measured = wrk(kept.url, workload, connections, DURATION, pid=pid, ids_file=str(ids_file),
-                                       token=product.operator_token)
-                        results.append((f"{workload}, kept FastCGI connections", connections, measured, floor["rps"], bare["rps"]))
+                add_rows(results, "kept FastCGI connections", kept.url, ["create", "invalid", "get"], pid, ids_file,
+                         product.operator_token)
                 kept.stop()
             rss = peak_rss_mib(pid)
             minimal_rss = peak_rss_mib(minimal.pid)
@@ -248,14 +243,8 @@ def main():
                 product.stop_responder()
                 product.processes = 2
                 product.start_responder()
-                workers_pids = children_of(product.responder.pid)
-                for connections in CONNECTIONS:
-                    floor = next(r for r in results if r[0].startswith("control: minimal libfcgi") and r[1] == connections)[2]
-                    bare = next(r for r in results if r[0].startswith("control: minimal responder behind") and r[1] == connections)[2]
-                    for workload in ["create", "invalid", "get"]:
-                        measured = wrk(product.url, workload, connections, DURATION, pid=workers_pids, ids_file=str(ids_file),
-                                       token=product.operator_token)
-                        results.append((f"{workload}, 2 processes", connections, measured, floor["rps"], bare["rps"]))
+                add_rows(results, "2 processes", product.url, ["create", "invalid", "get"], children_of(product.responder.pid),
+                         ids_file, product.operator_token)
                 product.stop_responder()
                 product.processes = 1
                 product.start_responder()
@@ -285,6 +274,17 @@ def main():
     report(results, rss, minimal_rss)
 
 
+def add_rows(results, variant, url, workloads, pid, ids_file, token, database_pid=None):
+    """The workloads once more, in some variant of the setup, against this run's floors."""
+    for connections in CONNECTIONS:
+        floor = next(r for r in results if r[0].startswith("control: minimal libfcgi") and r[1] == connections)[2]
+        bare = next(r for r in results if r[0].startswith("control: minimal responder behind") and r[1] == connections)[2]
+        for workload in workloads:
+            measured = wrk(url, workload, connections, DURATION, pid=pid, ids_file=str(ids_file), token=token,
+                           database_pid=database_pid)
+            results.append((f"{workload}, {variant}", connections, measured, floor["rps"], bare["rps"]))
+
+
 def postgres_rows(results):
     """The same workloads on PostgreSQL, 1 and 3 responder processes, against this run's controls."""
     with postgres.own_server() as server:
@@ -297,14 +297,8 @@ def postgres_rows(results):
                 ids_file = stack.dir / "ids.txt"
                 ids_file.write_text("\n".join(seed(stack.url, 20 if SMOKE else 1000)) + "\n")
                 pids = [stack.responder.pid] if processes == 1 else children_of(stack.responder.pid)
-                for connections in CONNECTIONS:
-                    floor = next(r for r in results if r[0].startswith("control: minimal libfcgi") and r[1] == connections)[2]
-                    bare = next(r for r in results if r[0].startswith("control: minimal responder behind") and r[1] == connections)[2]
-                    for workload in ["create", "invalid", "get", "list"]:
-                        measured = wrk(stack.url, workload, connections, DURATION, pid=pids, ids_file=str(ids_file),
-                                       token=stack.operator_token, database_pid=server_pid)
-                        label = f"{workload}, PostgreSQL, {processes} process{'es' if processes > 1 else ''}"
-                        results.append((label, connections, measured, floor["rps"], bare["rps"]))
+                add_rows(results, f"PostgreSQL, {processes} process{'es' if processes > 1 else ''}", stack.url,
+                         ["create", "invalid", "get", "list"], pids, ids_file, stack.operator_token, database_pid=server_pid)
             finally:
                 stack.stop()
 

@@ -104,17 +104,7 @@ final class FrontDoor: @unchecked Sendable {
     /// A worker is done with a connection: it waits for its next request here (the web server
     /// keeps it), or is closed.
     func release(_ fd: Int32, keep: Bool) {
-        if keep {
-            let held = state.withLock { state -> Bool in
-                guard !state.stopping else { return false }
-                state.held[fd] = Held(since: Self.now(), closing: false)
-                return true
-            }
-            if held {
-                watch(fd, EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLONESHOT.rawValue, add: false)
-                return
-            }
-        }
+        if keep, hold(fd, closing: false) { return }
         var unread: Int32 = 0
         if ioctl(fd, UInt(FIONREAD), &unread) == 0, unread == 0 {
             close(fd)
@@ -123,17 +113,23 @@ final class FrontDoor: @unchecked Sendable {
         // Input left unread: closing now would answer it with a reset, which can make the peer
         // drop the response it has not read yet. Shut the send side and drain until EOF.
         shutdown(fd, Int32(SHUT_WR))
-        let drained = state.withLock { state -> Bool in
-            guard !state.ended else { return false }
-            state.held[fd] = Held(since: Self.now(), closing: true)
+        if !hold(fd, closing: true) { close(fd) }
+    }
+
+    /// Puts a connection back into the set, waiting for a request or (closing) for its EOF;
+    /// false when the front door takes no more: stopping for a kept one, ended for any.
+    private func hold(_ fd: Int32, closing: Bool) -> Bool {
+        let held = state.withLock { state -> Bool in
+            guard closing ? !state.ended : !state.stopping else { return false }
+            state.held[fd] = Held(since: Self.now(), closing: closing)
             return true
         }
-        if drained {
-            watch(fd, EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLONESHOT.rawValue, add: false)
-        } else {
-            close(fd)
-        }
+        if held { watch(fd, Self.oneReadableEvent, add: false) }
+        return held
     }
+
+    /// Readable (or hung up), reported once until the connection is put back.
+    private static let oneReadableEvent = EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLONESHOT.rawValue
 
     // MARK: The front door's own thread
 
@@ -202,7 +198,7 @@ final class FrontDoor: @unchecked Sendable {
             }
             // Over the bound: the connection that has waited longest makes room.
             if let oldest { close(oldest) }
-            watch(fd, EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLONESHOT.rawValue, add: true)
+            watch(fd, Self.oneReadableEvent, add: true)
         }
     }
 
@@ -221,7 +217,7 @@ final class FrontDoor: @unchecked Sendable {
             var sink = [UInt8](repeating: 0, count: 4096)
             let got = recv(fd, &sink, sink.count, Int32(MSG_DONTWAIT))
             if got > 0 || (got < 0 && (errno == EAGAIN || errno == EINTR)) {
-                watch(fd, EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLONESHOT.rawValue, add: false)
+                watch(fd, Self.oneReadableEvent, add: false)
             } else {
                 _ = state.withLock { $0.held.removeValue(forKey: fd) }
                 close(fd)
