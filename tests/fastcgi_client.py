@@ -67,6 +67,16 @@ class Connection:
                 self.protocol_status = content[4]  # 0 complete, 1 can't multiplex, 3 unknown role
                 return output
 
+    def closed_without_answer(self):
+        """True when the responder closed the connection without sending a byte; a timeout of
+        this socket (the responder kept it open) or any answer is False."""
+        try:
+            return self.sock.recv(1) == b""
+        except ConnectionResetError:
+            return True
+        except socket.timeout:
+            return False
+
     def read_record(self):
         """One record as (type, request id, content), or None when the responder closed first."""
         header = self._exactly(8)
