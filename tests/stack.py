@@ -113,7 +113,9 @@ class Stack:
         else:
             command = serve + ["--listen", f"unix:{self.socket_path}"]
         # As `make run` and the systemd unit run it: a crash ends the process at once (see scripts/run.sh).
-        self.responder = subprocess.Popen(command, stdout=self.log, stderr=self.log,
+        # A session of its own: its process group holds the supervisor and every responder it forks,
+        # so a kill -9 or a last clean-up reaches them all, and nothing else.
+        self.responder = subprocess.Popen(command, stdout=self.log, stderr=self.log, start_new_session=True,
                                           env=dict(os.environ, SWIFT_BACKTRACE="enable=no"))
         wait_until(self._healthy, READY_TIMEOUT, "GET /api/health")
 
@@ -150,13 +152,22 @@ class Stack:
         process, self.responder = self.responder, None
         if process is None or process.poll() is not None:
             return process.returncode if process else 0
-        process.send_signal(sig)
+        if sig == signal.SIGKILL:
+            # As a crash of the machine's responders would: the supervisor and its responders at once
+            # (SIGKILL to multiwatch alone would leave its responders serving, orphaned). Dead once
+            # nothing accepts on the socket any more, which is what spawn-fcgi checks before it starts.
+            os.killpg(process.pid, signal.SIGKILL)
+            wait_until(self._socket_refuses, 10, "the killed responders' socket to close")
+        else:
+            process.send_signal(sig)
         try:
             return process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
             raise
+        finally:
+            self._kill_group(process)
 
     def stop(self):
         for process in (self.responder, self.nginx):
@@ -167,8 +178,28 @@ class Stack:
                 except subprocess.TimeoutExpired:
                     process.kill()
                     process.wait()
+        if self.responder is not None:
+            self._kill_group(self.responder)
         self.responder = self.nginx = None
         self._close_log()
+
+    def _socket_refuses(self) -> bool:
+        if not str(self.upstream).startswith("unix:"):
+            return True
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+            try:
+                probe.connect(str(self.socket_path))
+                return False
+            except OSError:
+                return True
+
+    @staticmethod
+    def _kill_group(process):
+        """Whatever is left of the group the responder started (a responder its supervisor left behind)."""
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
 
     def _close_log(self):
         if self.log is not None:
