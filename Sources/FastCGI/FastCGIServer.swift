@@ -73,8 +73,6 @@ public final class FastCGIServer: Sendable {
         frontDoor.withLock { $0 }?.stop()
     }
 
-    public var isStopping: Bool { stopping.load(ordering: .sequentiallyConsistent) }
-
     private func serveRequests(from door: FrontDoor) {
         let request = UnsafeMutablePointer<FCGX_Request>.allocate(capacity: 1)
         defer { request.deallocate() }
