@@ -277,6 +277,29 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
         withExtendedLifetime(database) {}
     }
 
+    @Test func underSteadyWritesTheWALStartsOverInsteadOfGrowing() throws {
+        let path = StoreKind.temporaryFile()
+        // A checkpoint every 10 ms, rewinding past 50 frames: the run below spans hundreds of rounds.
+        let database = try SQLiteDatabase(path: path, checkpointInterval: 0.01, rewindWALAfterFrames: 50)
+        let store = PersonSQLiteRepository(database: database)
+        let walSize: @Sendable () -> Int = { ((try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? Int) ?? 0 }
+        let largest = Mutex(0)
+        // Four writers back to back: a commit lands while every checkpoint runs, so no passive
+        // checkpoint ever finds the whole WAL copied. Without the rewind it ends near 6,000 × 4 frames.
+        DispatchQueue.concurrentPerform(iterations: 4) { writer in
+            for index in 0..<1_500 {
+                _ = try? store.create(NewPerson(name: "Person \(index)", email: "w\(writer)-\(index)@example.com", age: nil),
+                                      idempotency: nil)
+                if writer == 0 { largest.withLock { $0 = max($0, walSize()) } }
+            }
+        }
+        let stored = try database.readers.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM person") }
+        #expect(stored == 6_000)
+        let frames = largest.withLock { $0 } / 4_120  // a frame: a 4 KiB page and its 24-byte header
+        #expect(frames < 4_000, "the WAL grew to \(frames) frames while 6,000 creates were written")
+        withExtendedLifetime(database) {}
+    }
+
     @Test func dataAndTheCursorKeySurviveReopening() throws {
         let path = StoreKind.temporaryFile()
         let database = try SQLiteDatabase(path: path)

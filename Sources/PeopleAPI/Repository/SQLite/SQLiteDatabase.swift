@@ -13,7 +13,9 @@ public final class SQLiteDatabase: Sendable {
     let cursorSigningKey: [UInt8]
 
     /// Opens (creating if missing) the database file and brings its schema up to date.
-    public init(path: String, busyTimeout: TimeInterval = 2) throws {
+    /// `checkpointInterval` and `rewindWALAfterFrames` are `SQLiteCheckpointer`'s (tests shorten them).
+    public init(path: String, busyTimeout: TimeInterval = 2, checkpointInterval: TimeInterval = 0.25,
+                rewindWALAfterFrames: Int = 1_000) throws {
         var configuration = Configuration()
         configuration.busyMode = Self.pollingBusyMode(for: busyTimeout)
         configuration.prepareDatabase { db in
@@ -21,13 +23,16 @@ public final class SQLiteDatabase: Sendable {
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             // Commits never checkpoint: `SQLiteCheckpointer` does, off the write path.
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+            // A WAL that grew while something kept it from starting over (a long read) is cut back to
+            // 64 MiB when it does; below that it is written over in place, which costs the file system least.
+            try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
         }
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         writer = try DatabasePool(path: path, configuration: configuration)
         try SQLiteSchema.migrator.migrate(writer)
         readers = SQLiteReaders(path: path, busyTimeout: busyTimeout)
-        checkpointer = try SQLiteCheckpointer(path: path)
+        checkpointer = try SQLiteCheckpointer(path: path, interval: checkpointInterval, rewindAfterFrames: rewindWALAfterFrames)
         cursorSigningKey = try writer.read { db in
             try Data.fetchOne(db, sql: "SELECT value FROM server_secret WHERE name = 'cursor'").map { [UInt8]($0) } ?? []
         }
