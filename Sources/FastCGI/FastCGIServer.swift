@@ -56,7 +56,12 @@ public final class FastCGIServer: Sendable {
     }
 
     private func start(_ name: String, _ body: @escaping @Sendable () -> Void) {
-        let thread = Thread(block: body)
+        let thread = Thread {
+            // Foundation keeps `Thread.name` to itself on Linux; the kernel's name is what
+            // `top -H`, `ps -L` and `perf` show (at most 15 bytes).
+            _ = people_api_name_this_thread(String(name.prefix(15)))
+            body()
+        }
         thread.name = name
         thread.stackSize = 4 << 20
         thread.start()
