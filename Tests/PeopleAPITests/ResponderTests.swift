@@ -202,7 +202,7 @@ import Testing
         #expect(send("GET", "/api/people").json["items"].map { ($0 as? [Any])?.count } == 20)
     }
 
-    @Test("bad list queries", arguments: ["limit=0", "limit=101", "limit=abc", "limit=", "limit=-1", "limit=1.5", "after=nonsense", "after=", "after=MTox"])
+    @Test("bad list queries", arguments: ["limit=0", "limit=101", "limit=abc", "limit=", "limit=-1", "limit=1.5", "after=nonsense", "after=", "after=MTox", "limit=5&limit=6", "limit=5&limit=5"])
     func badListQuery(query: String) {
         let reply = send("GET", "/api/people", query: query)
         #expect(reply.status == 400)

@@ -54,7 +54,12 @@ struct PeopleController: Sendable {
         var limit = Self.defaultPageSize
         var cursor: PageCursor?
         let cursorKey = try repository.cursorSigningKey()
+        var seen: Set<String> = []
         for (name, value) in QueryString.pairs(query) {
+            // `limit=5&limit=50` has no one meaning: refused, as a JSON member named twice is.
+            if name == "limit" || name == "after", !seen.insert(name).inserted {
+                throw APIError.invalidQuery("\(name) may appear only once.")
+            }
             switch name {
             case "limit":
                 guard value.utf8.count <= 3, value.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }),
