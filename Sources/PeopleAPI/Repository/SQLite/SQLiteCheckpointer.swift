@@ -14,14 +14,16 @@ import GRDB
 /// its start again only when a write begins after a checkpoint has copied every frame, and
 /// with a commit every millisecond or two one always lands while the checkpoint runs, so the
 /// WAL only grew (500 MB in 12 s of creates, every new block zeroed by the file system on the
-/// way). So when the passive round leaves the WAL longer than `rewindAfterFrames`, a RESTART
-/// checkpoint takes the write lock just long enough to copy the few frames written since
-/// and make the next commit start the WAL over. Processes sharing the file each run one;
+/// way). So when the WAL has grown since the last round and is longer than
+/// `rewindAfterFrames`, a RESTART checkpoint takes the write lock just long enough to copy
+/// the few frames written since and make the next commit start the WAL over. Processes sharing the file each run one;
 /// one at a time wins, the others find it busy and try again next round.
 final class SQLiteCheckpointer: @unchecked Sendable {
     private let connection: DatabaseQueue
     private let interval: TimeInterval
     private let rewindAfterFrames: Int
+    /// The WAL's length after the previous round; only the checkpointer's thread touches it.
+    private var framesLastRound = 0
 
     init(path: String, interval: TimeInterval, rewindAfterFrames: Int) throws {
         var configuration = Configuration()
@@ -45,8 +47,11 @@ final class SQLiteCheckpointer: @unchecked Sendable {
     private func checkpoint() {
         // Busy (another process is checkpointing) or any other failure: the next round retries.
         _ = try? connection.writeWithoutTransaction { db in
-            let copied = try db.checkpoint(.passive)
-            if copied.walFrameCount > rewindAfterFrames {
+            let frames = try db.checkpoint(.passive).walFrameCount
+            // A WAL no one wrote to since the last round is all copied now, and the next commit
+            // starts it over by itself: a read-only hour takes no write lock, waits on no reader.
+            defer { framesLastRound = frames }
+            if frames > rewindAfterFrames, frames != framesLastRound {
                 try db.checkpoint(.restart)
             }
         }
