@@ -22,7 +22,9 @@ final class SQLiteReaders: @unchecked Sendable {
     init(path: String, busyTimeout: Double) {
         var configuration = Configuration()
         configuration.readonly = true
-        configuration.busyMode = .timeout(busyTimeout)
+        // A reader is kept waiting only while a checkpoint or a WAL restart holds a lock for
+        // microseconds: poll as the writers do, not in SQLite's 1–100 ms sleeps.
+        configuration.busyMode = SQLiteDatabase.pollingBusyMode(for: busyTimeout)
         self.path = path
         self.configuration = configuration
         var key = pthread_key_t()
