@@ -51,22 +51,23 @@ enum RequestReader {
             expected = length
         }
         let capacity = (expected ?? limit) + 1
-        var body = [UInt8](repeating: 0, count: capacity)
-        let received = body.withUnsafeMutableBytes { buffer -> Int in
-            guard let start = buffer.baseAddress else { return 0 }
-            var total = 0
-            while total < capacity {
-                let base = start.advanced(by: total).assumingMemoryBound(to: CChar.self)
-                let count = Int(FCGX_GetStr(base, Int32(capacity - total), stream))
-                if count <= 0 { break }
-                total += count
+        // Read in chunks: a request that announces no length (every GET) would otherwise
+        // allocate and zero 64 KiB to find an empty body.
+        var body: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: min(capacity, 16 * 1024))
+        while body.count < capacity {
+            let wanted = Int32(min(chunk.count, capacity - body.count))
+            let count = chunk.withUnsafeMutableBytes { buffer -> Int in
+                guard let base = buffer.baseAddress else { return 0 }
+                return Int(FCGX_GetStr(base.assumingMemoryBound(to: CChar.self), wanted, stream))
             }
-            return total
+            if count <= 0 { break }
+            body.append(contentsOf: chunk[..<count])
         }
+        let received = body.count
         if FCGX_GetError(stream) != 0 { return .incomplete }
         if received > limit { return .tooLarge }
         if let expected, received != expected { return .incomplete }
-        body.removeSubrange(received...)
         return .complete(body)
     }
 }
