@@ -2,7 +2,7 @@
 PORT ?= 8080
 DATA_DIR ?= var
 RATE_LIMIT ?= 10
-PROCESSES ?= 2
+PROCESSES ?= 1
 # The store: sqlite (embedded, the default) or postgres (a server under DATA_DIR/postgres, or DATABASE_URL).
 STORE ?= sqlite
 DATABASE_URL ?=

@@ -13,7 +13,7 @@ set -euo pipefail
 
 here="$(cd "$(dirname "$0")/.." && pwd)"
 port="${PORT:-8080}"
-processes="${PROCESSES:-2}"
+processes="${PROCESSES:-1}"
 data_dir="$(mkdir -p "${DATA_DIR:-var}" && cd "${DATA_DIR:-var}" && pwd)"
 binary="${BINARY:-$here/.build/release/people-api}"
 database="$("$here/scripts/database.sh")"
