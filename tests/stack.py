@@ -50,7 +50,7 @@ class Stack:
     def __init__(self, rate_limit: int = 0, read_timeout: str = "30s", upstream: str | None = None, responder: bool = True,
                  binary: str = BINARY, workers: int = 8, extra_locations: str = "", database_dir: Path | None = None,
                  responder_args: tuple = (), client_timeout: str = "10s", processes: int | None = None,
-                 database: str | None = None, keep_conn: str | None = None):
+                 database: str | None = None, keep_conn: str | None = None, supervised: bool = False):
         self.dir = Path(tempfile.mkdtemp(prefix="people-it-"))
         self.port = free_port()
         self.socket_path = self.dir / "people-api.sock"
@@ -71,8 +71,9 @@ class Stack:
         self.extra_locations = extra_locations
         self.responder_args = list(responder_args)
         self.client_timeout = client_timeout
-        # Above 1, the responders run as `make run` runs them: spawn-fcgi + multiwatch on one socket.
+        # Above 1, or supervised, the responders run as `make run` runs them: spawn-fcgi + multiwatch on one socket.
         self.processes = processes or DEFAULT_PROCESSES
+        self.supervised = supervised or self.processes > 1
         # nginx's kept FastCGI connections: the bundled default unless "on" or "off" is given.
         self.keep_conn = keep_conn
         self.nginx = None
@@ -106,7 +107,7 @@ class Stack:
         self._close_log()
         self.log = open(self.log_path, "ab")
         serve = [self.binary, "serve", "--database", str(self.database), "--workers", str(self.workers)] + self.responder_args
-        if self.processes > 1:
+        if self.supervised:
             # spawn-fcgi execs multiwatch in its own process: that one PID stops them all.
             command = ["spawn-fcgi", "-n", "-s", str(self.socket_path), "-M", "0660", "--",
                        shutil.which("multiwatch"), "-f", str(self.processes), "-t", "0", "-s", "TERM", "--"] + serve

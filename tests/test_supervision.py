@@ -84,8 +84,10 @@ def test_kill_9_of_one_responder_under_load_stops_nothing(record_property):
         assert len(children(stack.responder.pid)) == 2
 
 
-def test_a_rolling_restart_under_load_loses_no_request():
-    with running_stack(rate_limit=0, processes=2) as stack:
+@pytest.mark.parametrize("processes", [1, 2])
+def test_a_rolling_restart_under_load_loses_no_request(processes):
+    # One process is the default: its replacement starts while new connections wait in the backlog.
+    with running_stack(rate_limit=0, processes=processes, supervised=True) as stack:
         before = set(children(stack.responder.pid))
         restarted = {}
 
