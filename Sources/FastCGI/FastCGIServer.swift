@@ -57,12 +57,11 @@ public final class FastCGIServer: Sendable {
 
     private func start(_ name: String, _ body: @escaping @Sendable () -> Void) {
         let thread = Thread {
-            // Foundation keeps `Thread.name` to itself on Linux; the kernel's name is what
-            // `top -H`, `ps -L` and `perf` show (at most 15 bytes).
-            _ = people_api_name_this_thread(String(name.prefix(15)))
+            // On Linux, Foundation passes a name to the kernel (what `top -H`, `ps -L` and `perf`
+            // show) only when the thread names itself, and only up to 15 bytes.
+            Thread.current.name = String(name.prefix(15))
             body()
         }
-        thread.name = name
         thread.stackSize = 4 << 20
         thread.start()
     }

@@ -256,13 +256,17 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
 }
 
 @Suite struct SQLiteStoreTests {
+    private static func fileSize(_ path: String) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0
+    }
+
     /// Commits never checkpoint (`wal_autocheckpoint = 0`); the checkpointer's thread copies the
     /// WAL into the file: the file grows with the people although no commit copied a page.
     @Test func theWALIsCheckpointedOffTheWritePath() throws {
         let path = StoreKind.temporaryFile()
         let database = try SQLiteDatabase(path: path)
         let store = PersonSQLiteRepository(database: database)
-        let fileSize = { ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0 }
+        let fileSize = { Self.fileSize(path) }
         let empty = fileSize()
         for index in 0..<400 {
             _ = try store.create(NewPerson(name: "Person \(index) " + String(repeating: "x", count: 100),
@@ -282,7 +286,7 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
         // A checkpoint every 10 ms, rewinding past 50 frames: the run below spans hundreds of rounds.
         let database = try SQLiteDatabase(path: path, checkpointInterval: 0.01, rewindWALAfterFrames: 50)
         let store = PersonSQLiteRepository(database: database)
-        let walSize: @Sendable () -> Int = { ((try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? Int) ?? 0 }
+        let walSize: @Sendable () -> Int = { Self.fileSize(path + "-wal") }
         let largest = Mutex(0)
         // Four writers back to back: a commit lands while every checkpoint runs, so no passive
         // checkpoint ever finds the whole WAL copied. Without the rewind it ends near 6,000 × 4 frames.

@@ -16,8 +16,9 @@ import GRDB
 /// WAL only grew (500 MB in 12 s of creates, every new block zeroed by the file system on the
 /// way). So when the WAL has grown since the last round and is longer than
 /// `rewindAfterFrames`, a RESTART checkpoint takes the write lock just long enough to copy
-/// the few frames written since and make the next commit start the WAL over. Processes sharing the file each run one;
-/// one at a time wins, the others find it busy and try again next round.
+/// the few frames written since and make the next commit start the WAL over. Processes
+/// sharing the file each run one; one at a time wins, the others find it busy and try again
+/// next round.
 final class SQLiteCheckpointer: @unchecked Sendable {
     private let connection: DatabaseQueue
     private let interval: TimeInterval
@@ -34,13 +35,13 @@ final class SQLiteCheckpointer: @unchecked Sendable {
         self.rewindAfterFrames = rewindAfterFrames
         // The thread ends with the database that owns this checkpointer.
         let thread = Thread { [weak self, interval] in
+            Thread.current.name = "sqlite-checkpt"  // the kernel keeps 15 bytes (see FastCGIServer)
             while true {
                 Thread.sleep(forTimeInterval: interval)
                 guard let self else { return }
                 self.checkpoint()
             }
         }
-        thread.name = "sqlite-checkpointer"
         thread.start()
     }
 
