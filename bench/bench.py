@@ -5,7 +5,7 @@ behind the same nginx settings (the floor cost of FastCGI). Ratios to the minima
 figures that count; absolute numbers drift on shared machines.
 
 Environment: BENCH_SMOKE=1 (a few seconds, for `make test`), BENCH_DURATION (seconds, 10),
-BENCH_WORKERS (8, the responder's default), BENCH_BINARY (.build/release/people-api), BENCH_LARGE=0 to skip the 1,000,000-people run,
+BENCH_WORKERS (4, the responder's default), BENCH_BINARY (.build/release/people-api), BENCH_LARGE=0 to skip the 1,000,000-people run,
 BENCH_SOAK=1 to add 2,000,000 mixed requests and report how the responder's RSS grew after the first 100,000.
 STORE=postgres (`make bench STORE=postgres`) adds, in the same run, the workloads on PostgreSQL (a server of the
 benchmark's own, fsync on) with 1 and 3 responder processes, with PostgreSQL's CPU per request beside the responders'.
@@ -34,7 +34,7 @@ SMOKE = os.environ.get("BENCH_SMOKE") == "1"
 DURATION = 1 if SMOKE else int(os.environ.get("BENCH_DURATION", "10"))
 WARMUP = 0 if SMOKE else 2
 CONNECTIONS = [16] if SMOKE else [16, 64]
-WORKERS = int(os.environ.get("BENCH_WORKERS", "8"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
 LARGE = not SMOKE and os.environ.get("BENCH_LARGE", "1") == "1"
 SOAK = not SMOKE and os.environ.get("BENCH_SOAK") == "1"
 RELEASE = Path(os.environ.get("BENCH_BINARY", ROOT / ".build/release/people-api"))

@@ -48,7 +48,7 @@ class Stack:
     """
 
     def __init__(self, rate_limit: int = 0, read_timeout: str = "30s", upstream: str | None = None, responder: bool = True,
-                 binary: str = BINARY, workers: int = 8, extra_locations: str = "", database_dir: Path | None = None,
+                 binary: str = BINARY, workers: int = 4, extra_locations: str = "", database_dir: Path | None = None,
                  responder_args: tuple = (), client_timeout: str = "10s", processes: int | None = None,
                  database: str | None = None, keep_conn: str | None = None, supervised: bool = False):
         self.dir = Path(tempfile.mkdtemp(prefix="people-it-"))

@@ -5,10 +5,11 @@ import Foundation
 import Logging
 import Synchronization
 
-/// A fixed pool of worker threads behind a front door (`FrontDoor`): one thread accepts and
-/// holds every connection until it has a request to read, then hands it to a worker, which
-/// serves it through its own `FCGX_Request` and gives it back (kept by the web server) or
-/// has it closed. No worker ever waits on a silent peer.
+/// A fixed pool of worker threads behind a front door (`FrontDoor`): every connection waits in
+/// one `epoll` set until it has a request to read; the idle workers wait on that set, and the
+/// one the kernel wakes serves the request through its own `FCGX_Request` and gives the
+/// connection back (kept by the web server) or has it closed. No worker ever waits on a silent
+/// peer. A housekeeping thread closes silent connections and runs the stop.
 public final class FastCGIServer: Sendable {
     private let configuration: ServerConfiguration
     private let handler: any RequestHandler
@@ -48,7 +49,7 @@ public final class FastCGIServer: Sendable {
             }
         }
         finished.enter()
-        start("fcgi-front-door") {
+        start("fcgi-housekeep") {
             door.run()
             finished.leave()
         }

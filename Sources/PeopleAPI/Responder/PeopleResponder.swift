@@ -96,13 +96,3 @@ private struct HealthBody: JSONBody {
         writer.raw(#"{"status":"ok","database":"ok"}"#)
     }
 }
-
-/// Escapes control characters so that a request can never forge a log line.
-enum LogSafe {
-    static func text(_ value: String) -> String {
-        guard value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return value }
-        return value.unicodeScalars.map { scalar in
-            scalar.properties.generalCategory == .control ? "\\u{\(String(scalar.value, radix: 16))}" : String(scalar)
-        }.joined()
-    }
-}
