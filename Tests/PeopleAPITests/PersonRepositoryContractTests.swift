@@ -103,6 +103,49 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
         #expect(taken.load(ordering: .relaxed) == 31)
     }
 
+    /// SQLite commits concurrent creates in one transaction: a duplicate in the batch must fail
+    /// alone, with nothing of it stored, while the creates beside it commit (keyed ones too).
+    @Test(arguments: StoreKind.allCases)
+    func aDuplicateFailsAloneAmongCreatesCommittedWithIt(kind: StoreKind) throws {
+        let store = try kind.make()
+        let taken = Atomic<Int>(0)
+        let others = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: 32) { thread in
+            let key = thread % 4 < 2 ? IdempotencyRecord(key: "k\(thread)", fingerprint: "f\(thread)") : nil
+            do {
+                let email = thread % 2 == 0 ? "race@example.com" : "p\(thread)@example.com"
+                _ = try store.create(submission(thread, email: email), idempotency: key)
+            } catch RepositoryError.emailTaken {
+                taken.add(1, ordering: .relaxed)
+            } catch {
+                others.add(1, ordering: .relaxed)
+            }
+        }
+        #expect(taken.load(ordering: .relaxed) == 15 && others.load(ordering: .relaxed) == 0)
+        let stored = try allPages(store)
+        #expect(stored.count == 17)
+        #expect(Set(stored.map(\.email)).count == 17)
+        // Each keyed create is remembered, and replays the person it made.
+        for thread in stride(from: 1, to: 32, by: 4) {
+            let replay = try store.create(submission(thread, email: "p\(thread)@example.com"),
+                                          idempotency: IdempotencyRecord(key: "k\(thread)", fingerprint: "f\(thread)"))
+            guard case .replayed(let person) = replay else {
+                Issue.record("key k\(thread) was not remembered: \(replay)")
+                continue
+            }
+            #expect(person.email == "p\(thread)@example.com")
+        }
+        // A keyed create that lost the race left no record of its key: it creates afresh, unless it won.
+        for thread in stride(from: 0, to: 32, by: 4) {
+            let again = try store.create(submission(thread, email: "again\(thread)@example.com"),
+                                         idempotency: IdempotencyRecord(key: "k\(thread)", fingerprint: "f\(thread)"))
+            switch again {
+            case .created: break
+            case .replayed(let person): #expect(person.email == "race@example.com")
+            }
+        }
+    }
+
     @Test(arguments: StoreKind.allCases)
     func idempotencyKeyIsStoredWithThePerson(kind: StoreKind) throws {
         let store = try kind.make()

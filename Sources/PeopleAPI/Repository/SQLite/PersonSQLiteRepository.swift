@@ -64,28 +64,41 @@ public final class PersonSQLiteRepository: PersonRepository {
     /// The person and (with a key) its idempotency record, committed together; the claim ends in the same transaction.
     private func store(_ submission: NewPerson, idempotency: IdempotencyRecord?) throws -> CreateOutcome {
         try writer.write { [self] db in
-            if let idempotency { try release(idempotency.key, in: db) }
-            if let idempotency, let replayed = try replay(idempotency, in: db) {
-                return .replayed(replayed)
-            }
-            let person = Person(assigningIdentityTo: submission)
-            do {
-                try db.cachedStatement(sql: """
-                    INSERT INTO person (id, name, email, email_key, age, created_at) VALUES (?, ?, ?, ?, ?, ?)
-                    """).execute(arguments: [person.id, person.name, person.email, submission.emailKey, person.age, person.createdAt])
-            } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE
-                && (error.message ?? "").contains("email_key") {
-                throw RepositoryError.emailTaken
-            }
-            if let idempotency {
+            // One statement fails alone (see `GroupCommitWriter`); a keyed create's several
+            // statements run in a savepoint, so that a failure leaves none of them behind.
+            guard let idempotency else { return .created(try insert(submission, in: db)) }
+            var outcome: CreateOutcome?
+            try db.inSavepoint {
+                try release(idempotency.key, in: db)
+                if let replayed = try replay(idempotency, in: db) {
+                    outcome = .replayed(replayed)
+                    return .commit
+                }
+                let person = try insert(submission, in: db)
                 try db.cachedStatement(sql: """
                     INSERT INTO idempotency_key (key, fingerprint, person_id, created_at) VALUES (?, ?, ?, ?)
                     """).execute(arguments: [idempotency.key, idempotency.fingerprint, person.id, clock.timestamp()])
                 // Each keyed create clears a few expired records: the work stays bounded and keeps pace.
                 try expire(limit: IdempotencyClock.expiredPerCreate, in: db)
+                outcome = .created(person)
+                return .commit
             }
-            return .created(person)
+            guard let outcome else { throw RepositoryError.unavailable("the create's savepoint ended without an outcome") }
+            return outcome
         }
+    }
+
+    private func insert(_ submission: NewPerson, in db: Database) throws -> Person {
+        let person = Person(assigningIdentityTo: submission)
+        do {
+            try db.cachedStatement(sql: """
+                INSERT INTO person (id, name, email, email_key, age, created_at) VALUES (?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [person.id, person.name, person.email, submission.emailKey, person.age, person.createdAt])
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE
+            && (error.message ?? "").contains("email_key") {
+            throw RepositoryError.emailTaken
+        }
+        return person
     }
 
     private func replay(_ idempotency: IdempotencyRecord, in db: Database) throws -> Person? {
