@@ -57,14 +57,13 @@ public final class FastCGIServer: Sendable {
     }
 
     private func start(_ name: String, _ body: @escaping @Sendable () -> Void) {
-        let thread = Thread {
-            // On Linux, Foundation passes a name to the kernel (what `top -H`, `ps -L` and `perf`
-            // show) only when the thread names itself, and only up to 15 bytes.
-            Thread.current.name = String(name.prefix(15))
-            body()
-        }
+        let thread = Thread(block: body)
         thread.stackSize = 4 << 20
         thread.start()
+        // The kernel's name (what `top -H`, `ps -L` and `perf` show), up to 15 bytes. Foundation
+        // passes it on only once the thread has started: named from inside, a thread that ran
+        // before `start()` returned kept the process's name (one in a few, measured).
+        thread.name = String(name.prefix(15))
     }
 
     /// Stops accepting; requests already sent on accepted connections are still served. A

@@ -35,7 +35,6 @@ final class SQLiteCheckpointer: @unchecked Sendable {
         self.rewindAfterFrames = rewindAfterFrames
         // The thread ends with the database that owns this checkpointer.
         let thread = Thread { [weak self, interval] in
-            Thread.current.name = "sqlite-checkpt"  // the kernel keeps 15 bytes (see FastCGIServer)
             while true {
                 Thread.sleep(forTimeInterval: interval)
                 guard let self else { return }
@@ -43,6 +42,7 @@ final class SQLiteCheckpointer: @unchecked Sendable {
             }
         }
         thread.start()
+        thread.name = "sqlite-checkpt"  // after `start()`, and 15 bytes at most (see FastCGIServer)
     }
 
     private func checkpoint() {
