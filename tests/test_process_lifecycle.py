@@ -1,5 +1,6 @@
 """The responder as a process: under spawn-fcgi, SIGTERM under load, kill -9 under load."""
 import concurrent.futures
+import os
 import signal
 import subprocess
 import threading
@@ -9,7 +10,7 @@ import requests
 
 import store
 from conftest import Api, assert_envelope, unique_email
-from stack import BINARY, READY_TIMEOUT, Stack, running_stack, wait_until
+from stack import BINARY, READY_TIMEOUT, STORE, Stack, running_stack, wait_until
 
 
 def test_runs_under_spawn_fcgi_on_the_inherited_socket():
@@ -87,3 +88,16 @@ def test_signal_under_load_loses_no_201_and_stores_no_error(sig):
         final = stored_emails(stack)
         assert all(final.count(body["email"]) == 1 for body, _, _ in answers)
         assert any(r.status_code == 201 for _, _, r in answers)
+
+
+def test_threads_carry_their_role_in_the_kernel_name():
+    """What `top -H`, `ps -L` and `perf` show: one name per worker, the housekeeping thread, the checkpointer."""
+    with running_stack(workers=3) as stack:
+        pid = stack.responder.pid
+        names = []
+        for task in sorted(os.listdir(f"/proc/{pid}/task")):
+            with open(f"/proc/{pid}/task/{task}/comm") as comm:
+                names.append(comm.read().strip())
+        assert {"fcgi-worker-0", "fcgi-worker-1", "fcgi-worker-2", "fcgi-housekeep"} <= set(names), names
+        if STORE == "sqlite":
+            assert "sqlite-checkpt" in names, names
