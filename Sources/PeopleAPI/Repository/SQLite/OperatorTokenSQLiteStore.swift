@@ -44,9 +44,10 @@ public final class OperatorTokenSQLiteStore: OperatorTokenStore {
     public func tokenDigests() throws -> [(name: String, digest: [UInt8])] {
         try database.translatingErrors {
             try database.readers.read { db in
-                try Row.fetchAll(db.cachedStatement(sql: "SELECT name, digest FROM operator_token")).map { row in
-                    (name: row["name"] as String, digest: [UInt8](row["digest"] as Data))
-                }
+                // Every operator request reads these: by position, from a cursor (no row copies).
+                try Array(Row.fetchCursor(db.cachedStatement(sql: "SELECT name, digest FROM operator_token")).map { row in
+                    (name: row[0] as String, digest: [UInt8](row[1] as Data))
+                })
             }
         }
     }
