@@ -94,6 +94,20 @@ import Testing
         #expect(Set(found.keys) == ["name", "email", "age", "id"])
     }
 
+    @Test("a local part with white space or a control character is refused, ASCII or not", arguments: [
+        "a b", "a\tb", "a\u{0B}b", "a\u{1F}b", "a\u{7F}b", "a\u{85}b", "a\u{A0}b", "a\u{2003}b", "a\u{3000}b", "\u{9F}",
+    ])
+    func localPartWithWhitespaceOrControl(local: String) throws {
+        let json = try JSONSerialization.data(withJSONObject: ["name": "A", "email": local + "@example.com"])
+        #expect(errors(String(decoding: json, as: UTF8.self))["email"] == [ValidationMessage.invalidEmail])
+    }
+
+    @Test("a local part of other characters is kept as sent", arguments: ["a.b+c", "é", "名前", "~!#$%&'*/=?^_`{|}"])
+    func localPartAsSent(local: String) throws {
+        let json = try JSONSerialization.data(withJSONObject: ["name": "A", "email": local + "@Example.com"])
+        #expect((try? validate(String(decoding: json, as: UTF8.self)).get())?.email == local + "@example.com")
+    }
+
     @Test func emailDomainIsLowerCasedButNotTheLocalPart() {
         #expect((try? validate(#"{"name":"A","email":"MiXeD@ExAmPle.Org"}"#).get())?.email == "MiXeD@example.org")
     }
@@ -102,6 +116,7 @@ import Testing
 @Suite struct TrimmingTests {
     @Test("trims like Foundation's whitespacesAndNewlines", arguments: [
         "  a b  ", "\n\t a \r\n", "\u{00A0}a\u{2003}", "\u{3000}名前\u{3000}", "", "   ", "a", "\u{85}x\u{2028}", "é\u{301} ",
+        "Ada Lovelace", "x\u{0B}", "\u{0C}y", "\u{7F}z\u{7F}", "a\u{1F}", "~!", "Ada\u{2003}",
     ])
     func matchesFoundation(text: String) {
         #expect(text.trimmingWhitespace() == text.trimmingCharacters(in: .whitespacesAndNewlines))

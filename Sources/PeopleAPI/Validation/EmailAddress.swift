@@ -6,12 +6,18 @@ enum EmailAddress {
         let parts = address.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2 else { return nil }
         let local = parts[0], domain = parts[1]
-        guard !local.isEmpty,
-              !local.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.properties.generalCategory == .control })
-        else { return nil }
+        guard !local.isEmpty, !hasWhitespaceOrControl(local) else { return nil }
         let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
         guard labels.count >= 2, labels.allSatisfy(isValidLabel) else { return nil }
         return "\(local)@\(domain.lowercased())"
+    }
+
+    /// ASCII text is checked by its bytes: its white space (U+0009–U+000D, U+0020) and control
+    /// characters are all at most 0x20, or 0x7F. Unicode properties only for the rest (they
+    /// were a tenth of a create's validation in `perf`).
+    private static func hasWhitespaceOrControl(_ text: Substring) -> Bool {
+        if text.utf8.allSatisfy({ $0 < 0x80 }) { return text.utf8.contains { $0 <= 0x20 || $0 == 0x7F } }
+        return text.unicodeScalars.contains { $0.properties.isWhitespace || $0.properties.generalCategory == .control }
     }
 
     private static func isValidLabel(_ label: Substring) -> Bool {
