@@ -89,18 +89,26 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
     @Test(arguments: StoreKind.allCases)
     func theSameEmailRacedFromManyThreadsIsStoredOnce(kind: StoreKind) throws {
         let store = try kind.make()
-        let created = Atomic<Int>(0)
-        let taken = Atomic<Int>(0)
-        DispatchQueue.concurrentPerform(iterations: 32) { thread in
+        let tally = createAtOnce(32, in: store) { thread in (submission(thread, email: "race@example.com"), nil) }
+        #expect(tally.created == 1 && tally.emailTaken == 31 && tally.otherwise == 0)
+    }
+
+    /// Runs one create per thread, all at once, and counts how they ended.
+    private func createAtOnce(_ threads: Int, in store: any PersonRepository,
+                              _ make: @Sendable (Int) -> (NewPerson, IdempotencyRecord?)) -> (created: Int, emailTaken: Int, otherwise: Int) {
+        let created = Atomic<Int>(0), taken = Atomic<Int>(0), otherwise = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: threads) { thread in
+            let (person, key) = make(thread)
             do {
-                _ = try store.create(submission(thread, email: "race@example.com"), idempotency: nil)
+                _ = try store.create(person, idempotency: key)
                 created.add(1, ordering: .relaxed)
             } catch RepositoryError.emailTaken {
                 taken.add(1, ordering: .relaxed)
-            } catch {}
+            } catch {
+                otherwise.add(1, ordering: .relaxed)
+            }
         }
-        #expect(created.load(ordering: .relaxed) == 1)
-        #expect(taken.load(ordering: .relaxed) == 31)
+        return (created.load(ordering: .relaxed), taken.load(ordering: .relaxed), otherwise.load(ordering: .relaxed))
     }
 
     /// SQLite commits concurrent creates in one transaction: a duplicate in the batch must fail
@@ -108,20 +116,12 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
     @Test(arguments: StoreKind.allCases)
     func aDuplicateFailsAloneAmongCreatesCommittedWithIt(kind: StoreKind) throws {
         let store = try kind.make()
-        let taken = Atomic<Int>(0)
-        let others = Atomic<Int>(0)
-        DispatchQueue.concurrentPerform(iterations: 32) { thread in
+        let tally = createAtOnce(32, in: store) { thread in
+            let email = thread % 2 == 0 ? "race@example.com" : "p\(thread)@example.com"
             let key = thread % 4 < 2 ? IdempotencyRecord(key: "k\(thread)", fingerprint: "f\(thread)") : nil
-            do {
-                let email = thread % 2 == 0 ? "race@example.com" : "p\(thread)@example.com"
-                _ = try store.create(submission(thread, email: email), idempotency: key)
-            } catch RepositoryError.emailTaken {
-                taken.add(1, ordering: .relaxed)
-            } catch {
-                others.add(1, ordering: .relaxed)
-            }
+            return (submission(thread, email: email), key)
         }
-        #expect(taken.load(ordering: .relaxed) == 15 && others.load(ordering: .relaxed) == 0)
+        #expect(tally.created == 17 && tally.emailTaken == 15 && tally.otherwise == 0)
         let stored = try allPages(store)
         #expect(stored.count == 17)
         #expect(Set(stored.map(\.email)).count == 17)
