@@ -85,12 +85,18 @@ public final class FastCGIServer: Sendable {
             logger.critical("FCGX_InitRequest failed")
             return
         }
-        let paramsLimit = ParamsLimit(maxBytes: configuration.maxParamsBytes,
-                                      timeoutMilliseconds: max(1, configuration.idleTimeoutSeconds) * 1000)
+        let arrival = RequestArrival(maxParamsBytes: configuration.maxParamsBytes)
         var peeked = [UInt8](repeating: 0, count: 16 * 1024)
-        while let fd = door.nextConnection() {
-            guard paramsLimit.check(fd, buffer: &peeked) == .withinBound else {
-                logger.warning("closed a FastCGI connection whose params passed the bound or stalled",
+        while let (fd, since) = door.nextConnection() {
+            switch arrival.look(at: fd, buffer: &peeked) {
+            case .arrived:
+                break
+            case .arriving:
+                // Only part of its params is here: the front door waits for the rest, not this worker.
+                door.awaitRestOfParams(fd, since: since)
+                continue
+            case .refused:
+                logger.warning("closed a FastCGI connection whose params passed the bound, or whose request stopped halfway",
                                metadata: ["max_params_bytes": "\(configuration.maxParamsBytes)"])
                 close(fd)
                 continue

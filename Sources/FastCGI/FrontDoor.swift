@@ -19,13 +19,25 @@ import Glibc
 /// or 2 s have passed, holding the worker; here a connection with nothing left unread is
 /// closed at once, and one with unread input is shut down and drained as its bytes arrive.
 final class FrontDoor: @unchecked Sendable {
+    private enum WaitingFor {
+        /// In the `epoll` set until readable: a worker takes it.
+        case request
+        /// Part of a request's params has come: out of the set (its bytes stay readable), looked at by
+        /// the housekeeping thread until the params have ended (`RequestArrival`).
+        case restOfParams
+        /// Closing with input unread: in the set, drained until the peer's EOF.
+        case endOfInput
+    }
+
     private struct Held {
-        /// When it started waiting (for a request, or for EOF while closing), in milliseconds.
+        /// When it started waiting (for its request, or for EOF while closing), in milliseconds.
         var since: Int
-        var closing: Bool
+        var waitingFor: WaitingFor
         /// Which holding of this descriptor number an epoll event belongs to: a connection
         /// closed for idleness while its event was on the way may have had its number reused.
         var generation: UInt32
+        /// For params still arriving: when to look next, and the pause after that.
+        var nextLook = 0, pause = 1
     }
 
     private struct State {
@@ -34,9 +46,9 @@ final class FrontDoor: @unchecked Sendable {
         var stopping = false
         var ended = false
 
-        mutating func hold(_ fd: Int32, since: Int, closing: Bool) -> UInt32 {
+        mutating func hold(_ fd: Int32, since: Int, waitingFor: WaitingFor) -> UInt32 {
             generation &+= 1
-            held[fd] = Held(since: since, closing: closing, generation: generation)
+            held[fd] = Held(since: since, waitingFor: waitingFor, generation: generation)
             return generation
         }
     }
@@ -51,6 +63,7 @@ final class FrontDoor: @unchecked Sendable {
     private let allowedPeers: WebServerAddresses
     private let state = PlainLock(State())
     private let housekeeping = DispatchSemaphore(value: 0)
+    private let arrival: RequestArrival
 
     /// How long a closing connection may take to send its EOF before it is closed anyway.
     static let lingerMilliseconds = 2_000
@@ -63,6 +76,7 @@ final class FrontDoor: @unchecked Sendable {
         self.connectionTimeoutSeconds = configuration.idleTimeoutSeconds
         self.maxConnections = configuration.maxConnections
         self.allowedPeers = allowedPeers
+        self.arrival = RequestArrival(maxParamsBytes: configuration.maxParamsBytes)
         epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
         var pipeEnds: [Int32] = [-1, -1]
         guard epollFD >= 0, pipe(&pipeEnds) == 0 else {
@@ -87,10 +101,10 @@ final class FrontDoor: @unchecked Sendable {
 
     // MARK: Workers
 
-    /// The next connection with a request to read, or nil once the server has stopped and
-    /// every connection accepted before the stop has been handed out. Idle workers all wait
-    /// here, on the one set; the kernel wakes one of them per event.
-    func nextConnection() -> Int32? {
+    /// The next connection with a request to read (and since when it has waited for it), or nil
+    /// once the server has stopped and every connection accepted before the stop has been handed
+    /// out. Idle workers all wait here, on the one set; the kernel wakes one of them per event.
+    func nextConnection() -> (fd: Int32, since: Int)? {
         var event = epoll_event()
         while true {
             if state.withLock({ $0.ended }) { return nil }
@@ -108,7 +122,7 @@ final class FrontDoor: @unchecked Sendable {
     /// A worker is done with a connection: it waits for its next request here (the web server
     /// keeps it), or is closed.
     func release(_ fd: Int32, keep: Bool) {
-        if keep, hold(fd, closing: false) { return }
+        if keep, hold(fd, waitingFor: .request) { return }
         var unread: Int32 = 0
         if ioctl(fd, UInt(FIONREAD), &unread) == 0, unread == 0 {
             close(fd)
@@ -117,15 +131,27 @@ final class FrontDoor: @unchecked Sendable {
         // Input left unread: closing now would answer it with a reset, which can make the peer
         // drop the response it has not read yet. Shut the send side and drain until EOF.
         shutdown(fd, Int32(SHUT_WR))
-        if !hold(fd, closing: true) { close(fd) }
+        if !hold(fd, waitingFor: .endOfInput) { close(fd) }
+    }
+
+    /// A worker found only part of a request's params: the rest is waited for here, the
+    /// deadline still counted from `since`, and the request goes back to a worker once they end.
+    func awaitRestOfParams(_ fd: Int32, since: Int) {
+        let held = state.withLock { state -> Bool in
+            guard !state.ended else { return false }
+            _ = state.hold(fd, since: since, waitingFor: .restOfParams)
+            state.held[fd]?.nextLook = Self.now() + 1
+            return true
+        }
+        if held { housekeeping.signal() } else { close(fd) }
     }
 
     /// Puts a connection back into the set, waiting for a request or (closing) for its EOF;
     /// false when the front door takes no more: stopping for a kept one, ended for any.
-    private func hold(_ fd: Int32, closing: Bool) -> Bool {
+    private func hold(_ fd: Int32, waitingFor: WaitingFor) -> Bool {
         let generation = state.withLock { state -> UInt32? in
-            guard closing ? !state.ended : !state.stopping else { return nil }
-            return state.hold(fd, since: Self.now(), closing: closing)
+            guard waitingFor == .endOfInput ? !state.ended : !state.stopping else { return nil }
+            return state.hold(fd, since: Self.now(), waitingFor: waitingFor)
         }
         guard let generation else { return false }
         watch(fd, Self.oneReadableEvent, generation: generation, add: false)
@@ -158,7 +184,7 @@ final class FrontDoor: @unchecked Sendable {
             }
             ListeningSocket.setTimeouts(fd, seconds: connectionTimeoutSeconds)
             let (generation, oldest) = state.withLock { state -> (UInt32, Int32?) in
-                let generation = state.hold(fd, since: now, closing: false)
+                let generation = state.hold(fd, since: now, waitingFor: .request)
                 guard state.held.count > maxConnections else { return (generation, nil) }
                 let idle = state.held.filter { $0.key != fd }.min { $0.value.since < $1.value.since }?.key
                 if let idle { state.held.removeValue(forKey: idle) }
@@ -172,14 +198,17 @@ final class FrontDoor: @unchecked Sendable {
 
     /// The connection, when it has a request to serve; nil when it was closing (drained here,
     /// closed at its EOF) or its event is stale (closed for idleness meanwhile).
-    private func readable(_ fd: Int32, generation: UInt32) -> Int32? {
-        let closing = state.withLock { state -> Bool? in
+    private func readable(_ fd: Int32, generation: UInt32) -> (fd: Int32, since: Int)? {
+        let found = state.withLock { state -> Held? in
             guard let held = state.held[fd], held.generation == generation else { return nil }
-            if held.closing { return true }
-            state.held.removeValue(forKey: fd)
-            return false
+            if held.waitingFor == .request { state.held.removeValue(forKey: fd) }
+            return held
         }
-        guard closing == true else { return closing == false ? fd : nil }
+        switch found?.waitingFor {
+        case .request?: return found.map { (fd, $0.since) }
+        case .endOfInput?: break
+        case .restOfParams?, nil: return nil  // stale: params still arriving are not in the set
+        }
         var sink = [UInt8](repeating: 0, count: 4096)
         let got = recv(fd, &sink, sink.count, Int32(MSG_DONTWAIT))
         if got > 0 || (got < 0 && (errno == EAGAIN || errno == EINTR)) {
@@ -198,13 +227,18 @@ final class FrontDoor: @unchecked Sendable {
         housekeeping.signal()
     }
 
-    /// Closes silent connections until `stop()`, then stops accepting, gives the connections it
-    /// holds a moment to send their request, closes the rest, and lets the workers end.
+    /// Closes silent connections and looks at params still arriving until `stop()`, then stops
+    /// accepting, gives the connections it holds a moment to send their request, closes the
+    /// rest, and lets the workers end.
     func run() {
         var stopDeadline: Int?
+        var buffer = [UInt8](repeating: 0, count: 16 * 1024)
+        var nextLook = Int.max
         while true {
-            _ = housekeeping.wait(timeout: .now() + .milliseconds(100))
+            let pause = min(100, max(1, nextLook - Self.now()))
+            _ = housekeeping.wait(timeout: .now() + .milliseconds(pause))
             let now = Self.now()
+            nextLook = lookAtArrivingParams(now: now, buffer: &buffer)
             if stopDeadline == nil, state.withLock({ $0.stopping }) {
                 stopDeadline = now + Self.stopGraceMilliseconds
                 epoll_ctl(epollFD, EPOLL_CTL_DEL, listenFD, nil)
@@ -224,6 +258,44 @@ final class FrontDoor: @unchecked Sendable {
         }
     }
 
+    private enum AfterLook { case nothing, serve(generation: UInt32), close }
+
+    /// Looks again at the params due to be looked at by now, a little less often each time
+    /// (1 ms, doubling to 50): ended ones go back into the set, where they are readable at once
+    /// and a worker takes them; refused ones are closed. Returns when to look next.
+    private func lookAtArrivingParams(now: Int, buffer: inout [UInt8]) -> Int {
+        let due = state.withLock { state in
+            state.held.filter { $0.value.waitingFor == .restOfParams && $0.value.nextLook <= now }
+                .map { (fd: $0.key, generation: $0.value.generation) }
+        }
+        for (fd, generation) in due {
+            let verdict = arrival.look(at: fd, buffer: &buffer)
+            let next = state.withLock { state -> AfterLook in
+                guard var held = state.held[fd], held.generation == generation else { return .nothing }  // closed meanwhile
+                switch verdict {
+                case .arrived:
+                    return .serve(generation: state.hold(fd, since: held.since, waitingFor: .request))
+                case .arriving:
+                    held.pause = min(held.pause * 2, 50)
+                    held.nextLook = now + held.pause
+                    state.held[fd] = held
+                    return .nothing
+                case .refused:
+                    state.held.removeValue(forKey: fd)
+                    return .close
+                }
+            }
+            switch next {
+            case .serve(let generation): watch(fd, Self.oneReadableEvent, generation: generation, add: false)
+            case .close: close(fd)
+            case .nothing: break
+            }
+        }
+        return state.withLock { state in
+            state.held.values.lazy.filter { $0.waitingFor == .restOfParams }.map(\.nextLook).min() ?? Int.max
+        }
+    }
+
     /// Closes connections silent past the idle timeout and closing ones past the linger;
     /// returns how many still wait for a request.
     private func closeExpired(now: Int, stopping: Bool) -> Int {
@@ -231,10 +303,11 @@ final class FrontDoor: @unchecked Sendable {
             var expired: [Int32] = []
             var waiting = 0
             for (fd, held) in state.held {
-                let limit = held.closing ? Self.lingerMilliseconds : idleMilliseconds
+                let closing = held.waitingFor == .endOfInput
+                let limit = closing ? Self.lingerMilliseconds : idleMilliseconds
                 if now - held.since >= limit {
                     expired.append(fd)
-                } else if !held.closing {
+                } else if !closing {
                     waiting += 1
                 }
             }

@@ -1,63 +1,72 @@
 import Glibc
 
-/// A bound on the bytes of `FCGI_PARAMS` a peer may send, checked before libfcgi reads them.
+/// Whether a connection's next request has its params in, and whether they are within bound,
+/// judged from the records pending on the socket before libfcgi reads a byte.
 ///
-/// libfcgi keeps every name-value pair of a request in memory, with no limit of its own,
-/// and allocates what a pair declares before reading it: before 2.4.5 it added two declared
+/// A worker reads a request with libfcgi's blocking reads, so params that had only partly
+/// arrived would hold it until the peer sent the rest or the idle timeout passed: four peers
+/// that stalled mid-params would stall a process of four workers. So a request goes to a worker
+/// only once its params have ended (the empty `FCGI_PARAMS` record); until then it waits in the
+/// front door. nginx sends a request's params in one write, so the first look almost always
+/// finds them. The body is not waited for here: a socket queues only so much (as little as
+/// 45 KB of 4 KiB records, measured), so a large body may be waiting for a reader; the worker
+/// reads it with the idle timeout on every read.
+///
+/// The bound: libfcgi keeps every name-value pair of a request in memory, with no limit of its
+/// own, and allocates what a pair declares before reading it: before 2.4.5 it added two declared
 /// lengths in an `int` and overflowed the heap with the result (CVE-2025-23016). Debian 12's
 /// 2.4.2-2+deb12u1 survived such a pair here; the check keeps any build safe from it: the
 /// pairs must add up, each declared length within the params actually sent.
 ///
-/// The records are looked at with `MSG_PEEK`, so libfcgi still reads every byte itself: the
-/// check only decides whether it may. A request's params usually arrive in the same write as
-/// its `BEGIN_REQUEST`, so the common case is one peek.
-struct ParamsLimit: Sendable {
-    let maxBytes: Int
-    /// How long a peer may take to send the rest of its params.
-    let timeoutMilliseconds: Int
+/// The records are looked at with `MSG_PEEK`, so libfcgi still reads every byte itself.
+struct RequestArrival: Sendable {
+    let maxParamsBytes: Int
 
     private static let headerSize = 8, paramsType: UInt8 = 4, stdinType: UInt8 = 5
 
     enum Verdict: Equatable {
-        /// The params end within the bound (or the records are not params at all: libfcgi decides).
-        case withinBound
-        /// More params than the bound, pairs whose lengths do not add up, or params that did
-        /// not come in time: close without reading.
+        /// The params have ended within the bound (or the records are not params at all:
+        /// libfcgi decides): a worker may read the request.
+        case arrived
+        /// Part of the params is still on its way.
+        case arriving
+        /// More params than the bound, pairs whose lengths do not add up, a peer that stopped
+        /// sending halfway, or a broken connection: close without reading.
         case refused
     }
 
-    /// Peeks at the connection's pending records until the params end, the bound is passed,
-    /// or the peer stops sending. `buffer` is the worker's own, reused across requests.
-    func check(_ fd: Int32, buffer: inout [UInt8]) -> Verdict {
-        var waited = 0
-        var pause = 1
-        var lastSeen = -1
+    /// One look, without waiting. `buffer` is the caller's own, reused across requests; it
+    /// grows while the pending records fill it.
+    func look(at fd: Int32, buffer: inout [UInt8]) -> Verdict {
         while true {
-            let seen = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_PEEK)) }
-            guard seen > 0 else { return seen == 0 ? .withinBound : .refused }  // EOF: libfcgi sees it; error: timeout
+            let seen = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_PEEK | MSG_DONTWAIT)) }
+            if seen == 0 { return .arrived }  // EOF before a request: libfcgi sees it and closes
+            if seen < 0 { return errno == EAGAIN || errno == EINTR ? .arriving : .refused }
             switch scan(buffer, count: seen) {
-            case .complete: return .withinBound
-            case .tooLarge: return .refused
+            case .complete:
+                return .arrived
+            case .tooLarge:
+                return .refused
             case .incomplete:
                 if seen == buffer.count {
                     // The buffer holds the bound's worth and more is pending: look further.
-                    guard buffer.count < maxBytes + 64 * Self.headerSize + 65_536 else { return .refused }
+                    guard buffer.count < maxParamsBytes + 64 * Self.headerSize + 65_536 else { return .refused }
                     buffer += [UInt8](repeating: 0, count: buffer.count)
                     continue
                 }
-                // Part of the params has come; wait for the rest, a little longer each time.
-                if seen == lastSeen {
-                    guard waited < timeoutMilliseconds else { return .refused }
-                    usleep(UInt32(pause * 1000))
-                    waited += pause
-                    pause = min(pause * 2, 50)
-                } else {
-                    pause = 1
-                }
-                lastSeen = seen
+                return Self.peerStoppedSending(fd) ? .refused : .arriving
             }
         }
     }
+
+    /// The peer shut its side down with the params still incomplete: the rest will never come.
+    private static func peerStoppedSending(_ fd: Int32) -> Bool {
+        var poll = pollfd(fd: fd, events: pollReadHangUp, revents: 0)
+        return Glibc.poll(&poll, 1, 0) == 1 && poll.revents & (pollReadHangUp | Int16(POLLHUP | POLLERR)) != 0
+    }
+
+    /// `POLLRDHUP`, which glibc declares only for `_GNU_SOURCE`.
+    private static let pollReadHangUp: Int16 = 0x2000
 
     private enum Scan { case complete, incomplete, tooLarge }
 
@@ -74,7 +83,7 @@ struct ParamsLimit: Sendable {
             if type == Self.paramsType {
                 if length == 0 { return Self.pairsAddUp(bytes, contents) ? .complete : .tooLarge }
                 paramsBytes += length
-                if paramsBytes > maxBytes { return .tooLarge }
+                if paramsBytes > maxParamsBytes { return .tooLarge }
                 contents.append(offset + Self.headerSize..<offset + Self.headerSize + length)
             } else if type == Self.stdinType {
                 // Out of order: libfcgi refuses it, after reading the pairs before it.
