@@ -2,8 +2,8 @@ import CFastCGI
 import Dispatch
 import Glibc
 
-/// Owns accepting and closing, so that a worker thread only ever gets a connection that has
-/// something to read.
+/// Owns accepting and closing, so that a worker thread only ever gets a connection whose
+/// request has begun, with its params in.
 ///
 /// libfcgi binds an accepted connection to the thread that accepted it before a byte has
 /// arrived: 200 silent peers held every worker, and a fresh health check waited 4.7 s; a
@@ -13,7 +13,9 @@ import Glibc
 /// readable connection (or accepts new ones) and serves it, with no hand-off between threads,
 /// and gives it back to the set when its request is done and the web server keeps it. libfcgi
 /// still reads and writes every request: a worker sets the connection into its
-/// `FCGX_Request` (`ipcFd`). One housekeeping thread closes silent connections and runs the stop.
+/// `FCGX_Request` (`ipcFd`). A request whose params are still arriving comes back from the
+/// worker and waits here too, out of the set, looked at again by the housekeeping thread,
+/// which also closes silent connections and runs the stop.
 ///
 /// Closing is ours too: libfcgi's `OS_Close` shuts the send side and then reads until EOF
 /// or 2 s have passed, holding the worker; here a connection with nothing left unread is
@@ -22,8 +24,8 @@ final class FrontDoor: @unchecked Sendable {
     private enum WaitingFor {
         /// In the `epoll` set until readable: a worker takes it.
         case request
-        /// Part of a request's params has come: out of the set (its bytes stay readable), looked at by
-        /// the housekeeping thread until the params have ended (`RequestArrival`).
+        /// Part of a request's params has come: out of the set (its bytes stay readable),
+        /// looked at by the housekeeping thread until the params have ended (`RequestArrival`).
         case restOfParams
         /// Closing with input unread: in the set, drained until the peer's EOF.
         case endOfInput
