@@ -232,7 +232,7 @@ def main():
                 kept = Stack(rate_limit=0, responder=False, upstream=f"unix:{product.socket_path}", keep_conn="on")
                 started.append(kept)
                 kept.start()
-                add_rows(results, "kept FastCGI connections", kept.url, ["create", "invalid", "get"], pid, ids_file,
+                add_rows(results, "kept FastCGI connections", kept.url, ["create", "invalid", "get", "list"], pid, ids_file,
                          product.operator_token)
                 kept.stop()
             rss = peak_rss_mib(pid)
