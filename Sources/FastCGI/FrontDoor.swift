@@ -109,13 +109,16 @@ final class FrontDoor: @unchecked Sendable {
     func nextConnection() -> (fd: Int32, since: Int)? {
         var event = epoll_event()
         while true {
-            if state.withLock({ $0.ended }) { return nil }
+            // The end is written to `wakeRead` and never read, so every worker's wait reports it:
+            // the lock is taken only then, not once per request.
             guard epoll_wait(epollFD, &event, 1, 1_000) == 1 else { continue }  // timeout or EINTR
             let fd = Int32(truncatingIfNeeded: event.data.u64 & 0xFFFF_FFFF)
-            if fd == listenFD {
+            if fd == wakeRead {
+                if state.withLock({ $0.ended }) { return nil }
+            } else if fd == listenFD {
                 acceptAll(now: Self.now())
                 rearmAccepting()
-            } else if fd != wakeRead, let taken = readable(fd, generation: UInt32(event.data.u64 >> 32)) {
+            } else if let taken = readable(fd, generation: UInt32(event.data.u64 >> 32)) {
                 return taken
             }
         }

@@ -34,8 +34,7 @@ public struct LineLogHandler: LogHandler {
             line += " \(key)=\(value)"
         }
         line += " [\(event.source)] \(event.message)\n"
-        var utf8 = line
-        utf8.withUTF8 { Self.writeAll($0, to: fileDescriptor) }
+        line.withUTF8 { Self.writeAll($0, to: fileDescriptor) }
     }
 
     private static func writeAll(_ bytes: UnsafeBufferPointer<UInt8>, to fileDescriptor: Int32) {
