@@ -77,6 +77,20 @@ class Connection:
         except socket.timeout:
             return False
 
+    def still_open(self):
+        """Nothing to read yet and not closed: the responder still holds the connection. Looks
+        without waiting (a socket with a timeout waits for data before any recv, MSG_DONTWAIT or not)."""
+        timeout = self.sock.gettimeout()
+        self.sock.setblocking(False)
+        try:
+            return self.sock.recv(1) != b""
+        except BlockingIOError:
+            return True
+        except ConnectionResetError:
+            return False
+        finally:
+            self.sock.settimeout(timeout)
+
     def read_record(self):
         """One record as (type, request id, content), or None when the responder closed first."""
         header = self._exactly(8)

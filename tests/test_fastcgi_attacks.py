@@ -195,21 +195,6 @@ def test_a_thousand_idle_connections_and_kept_ones_do_not_hold_up_a_fresh_reques
     assert_alive(responder)
 
 
-def still_open(connection):
-    """Nothing to read yet and not closed: the responder still holds the connection. (A socket
-    with a timeout waits for data before any recv, MSG_DONTWAIT or not: look without one.)"""
-    timeout = connection.sock.gettimeout()
-    connection.sock.setblocking(False)
-    try:
-        return connection.sock.recv(1) != b""
-    except BlockingIOError:
-        return True
-    except ConnectionResetError:
-        return False
-    finally:
-        connection.sock.settimeout(timeout)
-
-
 def test_requests_stalled_mid_params_wait_in_the_front_door_not_in_workers(responder, record_property):
     """Peers that send part of a request's params and stop do not hold workers (4 of them): with
     three times as many stalled, a fresh request is answered while every stalled one is still open
@@ -225,7 +210,7 @@ def test_requests_stalled_mid_params_wait_in_the_front_door_not_in_workers(respo
         started = time.monotonic()
         assert fcgi.status_of(fcgi.request(responder.socket_path, "GET", "/api/health")) == 200
         record_property("fresh_request_with_12_stalled_mid_params_s", round(time.monotonic() - started, 3))
-        assert all(still_open(connection) for connection in stalled)
+        assert all(connection.still_open() for connection in stalled)
         stalled[0].send(rest)
         assert fcgi.status_of(stalled[0].read_response()) == 201
     finally:
