@@ -347,6 +347,15 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
         withExtendedLifetime(database) {}
     }
 
+    /// A 201 must survive a power cut: the writer syncs the WAL at every commit and zeroes what
+    /// it deletes, read back on the very connection that writes (the pool sets NORMAL on it).
+    @Test func theWriterSyncsEveryCommitAndZeroesWhatItDeletes() throws {
+        let database = try SQLiteDatabase(path: StoreKind.temporaryFile())
+        let settings = try database.writer.writeWithoutTransaction { db in try SQLiteDurability.current(on: db) }
+        #expect(settings.synchronous == 2, "synchronous is \(settings.synchronous), not FULL (2)")
+        #expect(settings.secureDelete == 1)
+    }
+
     @Test func dataAndTheCursorKeySurviveReopening() throws {
         let path = StoreKind.temporaryFile()
         let database = try SQLiteDatabase(path: path)
@@ -441,6 +450,17 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
             try store.create(NewPerson(name: "C", email: "c@example.com", age: nil), idempotency: IdempotencyRecord(key: "k", fingerprint: "other"))
         }
         #expect(try claims(database) == 0)
+    }
+
+    @Test func claimsOfEndedProcessesAndLapsedClaimsAreSweptWithoutTheirKeyComingBack() throws {
+        let database = try SQLiteDatabase(path: path)
+        try claimAsAnotherProcess("killed", agoMilliseconds: 0, owner: "\(try endedProcessID()):12345")
+        try claimAsAnotherProcess("lapsed", agoMilliseconds: Int(PersonSQLiteRepository.claimLapsesAfterMilliseconds) + 1_000)
+        try claimAsAnotherProcess("alive", agoMilliseconds: 0, owner: ClaimOwner.current)
+        try claimAsAnotherProcess("unowned", agoMilliseconds: 0)
+        try database.writer.writeWithoutTransaction { db in try ClaimSweeper.sweep(on: db) }
+        let left = try database.writer.read { db in try String.fetchAll(db, sql: "SELECT key FROM idempotency_claim ORDER BY key") }
+        #expect(left == ["alive", "unowned"])
     }
 
     @Test func theSameKeyRacedFromManyThreadsCreatesOnce() throws {

@@ -22,6 +22,8 @@ public final class PostgreSQLDatabase: @unchecked Sendable {
     /// `url` is a libpq connection URI (`postgresql://user@host:port/name?…`). Its own parameters
     /// win over these defaults: a connect that fails within 3 s, and a statement that may run
     /// 5 s at most (nginx waits 30 s; a request never waits on a stuck statement that long).
+    /// `synchronous_commit = on` is set after the connection opens (see `PostgreSQLDurability`),
+    /// so that no parameter of the URL, the server or the role can weaken it.
     public init(url: String, statementTimeoutMilliseconds: Int = 5_000) {
         keywords = ["connect_timeout", "application_name", "options", "dbname"]
         values = ["3", "people-api", "-c statement_timeout=\(statementTimeoutMilliseconds) -c client_min_messages=warning", url]
@@ -39,11 +41,13 @@ public final class PostgreSQLDatabase: @unchecked Sendable {
         _ = try cursorSigningKey()
     }
 
+
     /// The key that signs list cursors: created once with the schema, shared by every process on this database.
     func cursorSigningKey() throws -> [UInt8] {
         if let key = migratedCursorKey.withLock({ $0 }) { return key }
         let key = try withConnection(migrating: false) { connection in
             try PostgreSQLSchema.migrate(connection)
+            PostgreSQLDurability.warnIfWeak(try PostgreSQLDurability.report(on: connection))
             guard let hex = try connection.execute("SELECT encode(value, 'hex') FROM server_secret WHERE name = 'cursor'")
                 .rows.first?.first ?? nil, let key = Hex.decode(hex) else {
                 throw PostgreSQLError(kind: .statement, message: "the cursor key is missing from server_secret")
@@ -79,6 +83,7 @@ public final class PostgreSQLDatabase: @unchecked Sendable {
             drop(connection)
         }
         let connection = try PostgreSQLConnection(keywords: keywords, values: values)
+        try PostgreSQLDurability.enforce(on: connection)
         opened.withLock { $0[ObjectIdentifier(connection)] = connection }
         pthread_setspecific(threadConnection, Unmanaged.passUnretained(connection).toOpaque())
         return connection

@@ -43,6 +43,16 @@ enum PostgreSQLSchema {
             INSERT INTO server_secret (name, value) VALUES ('cursor', decode('\(Hex.encode(SecureRandom.bytes(32)))', 'hex'));
             """
         }),
+        (2, "erased people's row versions vacuumed within a minute", {
+            """
+            -- Autovacuum's default waits until a fifth of a table is dead rows: an erased person's
+            -- row version (name, email) could stay readable in the table's files for months. With
+            -- no threshold, the next autovacuum round (autovacuum_naptime, 1 min by default)
+            -- vacuums any table with a dead row.
+            ALTER TABLE person SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 0);
+            ALTER TABLE idempotency_key SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 0);
+            """
+        }),
     ]
 
     /// Applies the missing migrations, each in its own transaction, holding the migration lock.

@@ -147,12 +147,16 @@ public final class PersonSQLiteRepository: PersonRepository {
 
     public func erase(id: String) throws -> Bool {
         try database.translatingErrors {
-            try database.writer.write { db in
+            let erased = try database.writer.write { db in
                 // The copies first: each idempotency record refers to its person.
                 try db.cachedStatement(sql: "DELETE FROM idempotency_key WHERE person_id = ?").execute(arguments: [id])
                 try db.cachedStatement(sql: "DELETE FROM person WHERE id = ?").execute(arguments: [id])
                 return db.changesCount > 0
             }
+            // The deleted rows' bytes are zeroed in the pages just written (`secure_delete`);
+            // the WAL frames that first wrote them go next (see `SQLiteCheckpointer`).
+            if erased { database.erased() }
+            return erased
         }
     }
 

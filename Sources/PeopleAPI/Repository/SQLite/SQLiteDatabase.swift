@@ -7,20 +7,18 @@ import GRDB
 public final class SQLiteDatabase: Sendable {
     let writer: DatabasePool
     let readers: SQLiteReaders
-    private let checkpointer: SQLiteCheckpointer
+    private let maintenance: SQLiteMaintenance
     /// The key that signs list cursors: created once with the schema, shared by every
     /// process on this file, so a cursor issued by one is honoured by all.
     let cursorSigningKey: [UInt8]
 
     /// Opens (creating if missing) the database file and brings its schema up to date.
-    /// `checkpointInterval` and `rewindWALAfterFrames` are `SQLiteCheckpointer`'s (tests shorten them).
+    /// `checkpointInterval` and `rewindWALAfterFrames` are `SQLiteMaintenance`'s (tests shorten them).
     public init(path: String, busyTimeout: TimeInterval = 2, checkpointInterval: TimeInterval = 0.25,
                 rewindWALAfterFrames: Int = 1_000) throws {
         var configuration = Configuration()
         configuration.busyMode = Self.pollingBusyMode(for: busyTimeout)
         configuration.prepareDatabase { db in
-            // WAL with NORMAL survives a crash of the process (not of the machine's power) with no fsync per commit.
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
             // Commits never checkpoint: `SQLiteCheckpointer` does, off the write path.
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
             // A WAL that grew while something kept it from starting over (a long read) is cut back to
@@ -30,9 +28,10 @@ public final class SQLiteDatabase: Sendable {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         writer = try DatabasePool(path: path, configuration: configuration)
+        try writer.writeWithoutTransaction { db in try SQLiteDurability.enforce(on: db) }
         try SQLiteSchema.migrator.migrate(writer)
         readers = SQLiteReaders(path: path, busyTimeout: busyTimeout)
-        checkpointer = try SQLiteCheckpointer(path: path, interval: checkpointInterval, rewindAfterFrames: rewindWALAfterFrames)
+        maintenance = try SQLiteMaintenance(path: path, interval: checkpointInterval, rewindAfterFrames: rewindWALAfterFrames)
         cursorSigningKey = try writer.read { db in
             try Data.fetchOne(db, sql: "SELECT value FROM server_secret WHERE name = 'cursor'").map { [UInt8]($0) } ?? []
         }
@@ -45,13 +44,19 @@ public final class SQLiteDatabase: Sendable {
     /// that lost the race slept far longer than the lock was held: create p99 at 64
     /// connections was 53–118 ms with two processes against 20–26 ms with one.
     static func pollingBusyMode(for timeout: TimeInterval) -> Database.BusyMode {
-        let step: UInt32 = 200
-        let tries = Int(timeout * 1_000_000) / Int(step)
+        let tries = Int(timeout * 1_000_000) / Int(busyPollMicroseconds)
         return .callback { attempt in
             guard attempt < tries else { return false }
-            usleep(step)
+            usleep(busyPollMicroseconds)
             return true
         }
+    }
+
+    static let busyPollMicroseconds: UInt32 = 200
+
+    /// An erasure committed: its person's frames are cut out of the WAL within a round or two.
+    func erased() {
+        maintenance.checkpointer.requestScrub()
     }
 
     /// Store conditions a retry can cure become `.unavailable`; the rest stay unexpected.
