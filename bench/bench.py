@@ -7,9 +7,15 @@ figures that count; absolute numbers drift on shared machines.
 Environment: BENCH_SMOKE=1 (a few seconds, for `make test`), BENCH_DURATION (seconds, 10),
 BENCH_WORKERS (4, the responder's default), BENCH_BINARY (.build/release/people-api), BENCH_LARGE=0 to skip the 1,000,000-people run,
 BENCH_SOAK=1 to add 2,000,000 mixed requests and report how the responder's RSS grew after the first 100,000.
+The PHP-FPM peer (bench/php_fpm.py): bench/php/person.php on php8.2-fpm (`pm = static`, BENCH_PHP_CHILDREN
+children, 16) with PDO SQLite in WAL mode and `synchronous = FULL`, behind the same nginx site, runs the create
+workload beside ours at each connection count; the table ends with ours / PHP. Without BENCH_SMOKE, a second pool
+with `synchronous = NORMAL` follows (BENCH_PHP_NORMAL=0 skips it). BENCH_PHP=0 skips the peer; in smoke mode it is
+skipped where php-fpm is not installed.
 STORE=postgres (`make bench STORE=postgres`) adds, in the same run, the workloads on PostgreSQL (a server of the
 benchmark's own, fsync on) with 1 and 3 responder processes, with PostgreSQL's CPU per request beside the responders'.
 """
+import contextlib
 import csv
 import datetime
 import grp
@@ -27,6 +33,7 @@ import requests  # noqa: E402
 
 import postgres  # noqa: E402
 from stack import ROOT, Stack, free_port, wait_until  # noqa: E402
+from php_fpm import php_fpm_binary, php_fpm_peer  # noqa: E402
 
 WITH_POSTGRES = os.environ.get("STORE", "sqlite") == "postgres"
 
@@ -37,6 +44,9 @@ CONNECTIONS = [16] if SMOKE else [16, 64]
 WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
 LARGE = not SMOKE and os.environ.get("BENCH_LARGE", "1") == "1"
 SOAK = not SMOKE and os.environ.get("BENCH_SOAK") == "1"
+PHP_CHILDREN = int(os.environ.get("BENCH_PHP_CHILDREN", "16"))
+PHP_FULL = "create, PHP-FPM + PDO SQLite, synchronous FULL"
+PHP_NORMAL = "create, PHP-FPM + PDO SQLite, synchronous NORMAL"
 RELEASE = Path(os.environ.get("BENCH_BINARY", ROOT / ".build/release/people-api"))
 MINIMAL = ROOT / ".build/bench/minimal-responder"
 SCRIPT = ROOT / "bench/workload.lua"
@@ -193,9 +203,29 @@ def fill_store(database, count):
              for i in range(count)))
 
 
+def php_binary_or_skip():
+    """php-fpm, or None where the peer is skipped (BENCH_PHP=0, or smoke mode without php-fpm)."""
+    if os.environ.get("BENCH_PHP", "1") == "0":
+        return None
+    binary = php_fpm_binary()
+    if binary is None:
+        if not SMOKE:
+            raise SystemExit("the PHP-FPM peer needs php8.2-fpm and php8.2-sqlite3: scripts/install-deps.sh bench "
+                             "installs them (BENCH_PHP=0 skips the peer)")
+        print("PHP-FPM peer skipped: php-fpm8.2 is not installed (scripts/install-deps.sh bench installs it)")
+    return binary
+
+
+def php_creates(measured):
+    """Creates answered 201 per second: requests/s without the unexpected answers (a PHP peer that timed
+    out or failed some requests must not count them as creates)."""
+    return measured["rps"] * (1 - measured["unexpected"] / measured["requests"])
+
+
 def main():
     results = []
     started = []
+    php_binary = php_binary_or_skip()
     try:
         # Kept FastCGI connections are A/B rows of their own below; the main rows open one per request,
         # as the controls must (the minimal libfcgi responder would pin a thread to each kept one).
@@ -206,14 +236,16 @@ def main():
         ids_file.write_text("\n".join(seed(product.url, 20 if SMOKE else 1000)) + "\n")
 
         control = Stack(rate_limit=0, responder=False, upstream=f"unix:{product.dir}/minimal.sock", extra_locations=CEILING,
-                        keep_conn="off")
+                        keep_conn="off", binary=str(RELEASE))
         started.append(control)
         control.start()
         minimal = subprocess.Popen([str(MINIMAL), f"{product.dir}/minimal.sock", str(WORKERS)])
         bare_nginx = None
+        peers = contextlib.ExitStack()
         try:
             wait_until(lambda: requests.post(control.url + "/api/people", data=b"{}", timeout=2).status_code == 201, 20, "minimal responder")
             bare_nginx, bare_url = start_bare_nginx(product.dir, f"{product.dir}/minimal.sock")
+            php = peers.enter_context(php_fpm_peer(php_binary, PHP_CHILDREN, "FULL")) if php_binary else None
             pid = product.responder.pid
             for connections in CONNECTIONS:
                 floor = wrk(control.url, "create", connections, DURATION, pid=minimal.pid)
@@ -226,10 +258,23 @@ def main():
                     measured = wrk(product.url, workload, connections, DURATION, pid=pid, ids_file=str(ids_file),
                                    token=product.operator_token)
                     results.append((workload, connections, measured, floor["rps"], bare["rps"]))
+                if php:
+                    # Right after ours, in the same minute: the peer configured as durably.
+                    measured = wrk(php.url, "create", connections, DURATION, pid=php.pids)
+                    results.append((PHP_FULL, connections, measured, floor["rps"], bare["rps"]))
+            peers.close()
+            if php and not SMOKE and os.environ.get("BENCH_PHP_NORMAL", "1") == "1":
+                # The same peer with the setting people-api had before issue 18: what durability costs PHP here.
+                with php_fpm_peer(php_binary, PHP_CHILDREN, "NORMAL") as normal:
+                    for connections in CONNECTIONS:
+                        floor = next(r for r in results if r[0].startswith("control: minimal libfcgi") and r[1] == connections)[2]
+                        bare = next(r for r in results if r[0].startswith("control: minimal responder behind") and r[1] == connections)[2]
+                        measured = wrk(normal.url, "create", connections, DURATION, pid=normal.pids)
+                        results.append((PHP_NORMAL, connections, measured, floor["rps"], bare["rps"]))
             if not SMOKE:
                 # The same responder behind a second nginx that keeps its FastCGI connections
                 # (`keepalive` pool + `fastcgi_keep_conn on`): the A/B behind the KEEP_CONN default.
-                kept = Stack(rate_limit=0, responder=False, upstream=f"unix:{product.socket_path}", keep_conn="on")
+                kept = Stack(rate_limit=0, responder=False, upstream=f"unix:{product.socket_path}", keep_conn="on", binary=str(RELEASE))
                 started.append(kept)
                 kept.start()
                 add_rows(results, "kept FastCGI connections", kept.url, ["create", "invalid", "get", "list"], pid, ids_file,
@@ -263,6 +308,7 @@ def main():
                 results.append(("create, 1,000,000 people stored", 16, large, floor_16(results), floor_16(results, "control: minimal responder behind")))
                 print(f"create throughput with 1,000,000 people / on the seeded store: {large['rps'] / empty_create:.2f}")
         finally:
+            peers.close()
             if bare_nginx is not None:
                 bare_nginx.terminate()
                 bare_nginx.wait(timeout=10)
@@ -323,6 +369,7 @@ def report(results, rss, minimal_rss):
              "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
     lines += ["", f"responder peak RSS: {rss:.1f} MiB (minimal responder: {minimal_rss:.1f} MiB)"]
+    lines += php_comparison(results)
     table = "\n".join(lines)
     print(table)
     out = ROOT / "bench/results"
@@ -333,10 +380,35 @@ def report(results, rss, minimal_rss):
         writer = csv.writer(handle)
         writer.writerow(header)
         writer.writerows(rows)
-    bad = [row for row in rows if row[5] != 0]
+    # The PHP peer's failures are its own result (in its row and the comparison), not a failure of the bench.
+    bad = [row for row in rows if row[5] != 0 and not row[0].startswith("create, PHP-FPM")]
     if bad:
         print(f"unexpected statuses in: {[row[0] for row in bad]}", file=sys.stderr)
         sys.exit(1)
+
+
+def php_comparison(results):
+    """Our creates beside the PHP-FPM peer's, configured as durably, from this run: the README's "≥ 3×"."""
+    ours = {connections: measured for name, connections, measured, _, _ in results if name == "create"}
+    php = {connections: measured for name, connections, measured, _, _ in results if name == PHP_FULL}
+    if not php:
+        return []
+    cpu = lambda measured: "" if measured["cpu_us"] is None else f"{measured['cpu_us']:.0f}"  # noqa: E731
+    lines = ["", f"creates against PHP-FPM + PDO SQLite configured as durably (WAL, synchronous = FULL, pm = static, "
+                 f"{PHP_CHILDREN} children), one FastCGI connection per request on both, in this run:", "",
+             "| connections | people-api creates/s | p99 ms | CPU µs/create | PHP-FPM creates/s | p99 ms | CPU µs/create "
+             "| PHP unexpected status or errors | ours / PHP durable |", "|" + "---|" * 9]
+    for connections in sorted(php):
+        mine, theirs = ours[connections], php[connections]
+        creates = php_creates(theirs)
+        ratio = f"**{mine['rps'] / creates:.2f}**" if creates else "PHP created nothing"
+        lines.append(f"| {connections} | {mine['rps']:.0f} | {mine['p99_ms']:.2f} | {cpu(mine)} | {creates:.0f} | "
+                     f"{theirs['p99_ms']:.2f} | {cpu(theirs)} | {theirs['unexpected']} | {ratio} |")
+    normal = {connections: measured for name, connections, measured, _, _ in results if name == PHP_NORMAL}
+    if normal:
+        lines += ["", "PHP-FPM with synchronous = NORMAL, for scale: " + ", ".join(
+            f"{php_creates(normal[c]):.0f} creates/s at {c} connections (FULL: {php_creates(php[c]):.0f})" for c in sorted(normal))]
+    return lines
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ case "${1:-run}" in
     run) ;;
     # iproute2: the several-hosts test builds network namespaces with `ip netns`.
     test) packages+=(chromium chromium-driver python3-venv wrk systemd postgresql iproute2) ;;
-    bench) packages+=(wrk postgresql) ;;
+    bench) packages+=(wrk postgresql php8.2-fpm php8.2-sqlite3) ;;
     *) echo "usage: $0 run|test|bench [postgres]" >&2; exit 2 ;;
 esac
 if [ "${2:-}" = "postgres" ]; then packages+=(postgresql); fi
