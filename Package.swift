@@ -31,16 +31,32 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // The application: validator, repository, responder. Knows nothing of FastCGI.
+        // The application: validator, responder, the store protocols and memory stores. Knows
+        // nothing of FastCGI, and links no database: each store is a module of its own.
         .target(
             name: "PeopleAPI",
             dependencies: [
                 "CJansson",
-                "CLibPQ",
                 "HTTPMessages",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // The embedded store: people and tokens in an SQLite file, through GRDB.
+        .target(
+            name: "PeopleStoreSQLite",
+            dependencies: [
+                "PeopleAPI",
                 .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        // The shared store: people and tokens in a PostgreSQL database, through libpq.
+        .target(
+            name: "PeopleStorePostgres",
+            dependencies: [
+                "PeopleAPI",
+                "CLibPQ",
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
@@ -48,6 +64,8 @@ let package = Package(
             dependencies: [
                 "FastCGI",
                 "PeopleAPI",
+                "PeopleStoreSQLite",
+                "PeopleStorePostgres",
                 "HTTPMessages",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -62,7 +80,20 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The application over the memory stores.
         .testTarget(name: "PeopleAPITests", dependencies: ["PeopleAPI", "HTTPMessages"]),
+        // What the store tests share: the kinds of store, temporary folders, the PostgreSQL test server.
+        .target(name: "StoreTestSupport", dependencies: ["PeopleAPI", "PeopleStoreSQLite", "PeopleStorePostgres"],
+                path: "Tests/StoreTestSupport"),
+        // One suite, run against every store: memory, SQLite (in memory and on a file), PostgreSQL.
+        .testTarget(name: "StoreContractTests", dependencies: [
+            "PeopleAPI", "PeopleStoreSQLite", "PeopleStorePostgres", "StoreTestSupport",
+        ]),
+        // What only one store has: WAL, checkpoints, claims in the file; PostgreSQL's outages.
+        .testTarget(name: "SQLiteStoreTests", dependencies: [
+            "PeopleAPI", "PeopleStoreSQLite", "StoreTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        .testTarget(name: "PostgresStoreTests", dependencies: ["PeopleAPI", "PeopleStorePostgres", "StoreTestSupport"]),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI", "HTTPMessages"]),
     ],
     swiftLanguageModes: [.v6]

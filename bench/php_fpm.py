@@ -25,7 +25,7 @@ import requests
 from stack import ROOT, Stack, wait_until
 
 PERSON_PHP = ROOT / "bench/php/person.php"
-# people-api's own person table and email index (Sources/PeopleAPI/Repository/SQLite/SQLiteSchema.swift, v1).
+# people-api's own person table and email index (Sources/PeopleStoreSQLite/SQLiteSchema.swift, v1).
 SCHEMA = """
 CREATE TABLE person (
     sequence   INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -1,5 +1,7 @@
 import ArgumentParser
 import PeopleAPI
+import PeopleStorePostgres
+import PeopleStoreSQLite
 
 /// `--database`, shared by the server and the token commands so that both open the same store.
 struct StoreOptions: ParsableArguments {
