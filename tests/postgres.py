@@ -3,6 +3,7 @@ into a temporary folder as an unprivileged user, stopped by its PID), and a fres
 for each stack."""
 import contextlib
 import os
+import shutil
 import subprocess
 import tempfile
 import uuid
@@ -46,7 +47,10 @@ def own_server(listen: str = "", clients: str = "", launcher: tuple = ()):
         server.start()
         yield server
     finally:
-        server.stop()
+        try:
+            server.stop()
+        finally:
+            shutil.rmtree(parent, ignore_errors=True)
 
 
 class Server:

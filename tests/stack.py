@@ -183,6 +183,8 @@ class Stack:
             self._kill_group(self.responder)
         self.responder = self.nginx = None
         self._close_log()
+        # The temp prefix, its store, socket and logs: nothing of a stopped stack is left behind.
+        shutil.rmtree(self.dir, ignore_errors=True)
 
     def _socket_refuses(self) -> bool:
         if not str(self.upstream).startswith("unix:"):

@@ -40,6 +40,7 @@ def small_filesystem():
         yield mount_point
     finally:
         subprocess.run(["umount", "-l", str(mount_point)], check=False)
+        mount_point.rmdir()
 
 
 def test_a_full_disk_answers_503_keeps_reads_and_recovers(small_filesystem):

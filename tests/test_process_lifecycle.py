@@ -91,7 +91,7 @@ def test_signal_under_load_loses_no_201_and_stores_no_error(sig):
 
 
 def test_threads_carry_their_role_in_the_kernel_name():
-    """What `top -H`, `ps -L` and `perf` show: one name per worker, the housekeeping thread, the checkpointer."""
+    """What `top -H`, `ps -L` and `perf` show: one name per worker, the housekeeping thread, the SQLite maintenance thread."""
     with running_stack(workers=3) as stack:
         pid = stack.responder.pid
         names = []
@@ -100,4 +100,4 @@ def test_threads_carry_their_role_in_the_kernel_name():
                 names.append(comm.read().strip())
         assert {"fcgi-worker-0", "fcgi-worker-1", "fcgi-worker-2", "fcgi-housekeep"} <= set(names), names
         if STORE == "sqlite":
-            assert "sqlite-checkpt" in names, names
+            assert "sqlite-maint" in names, names

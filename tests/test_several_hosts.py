@@ -119,6 +119,7 @@ def cluster():
             for process in list(network.processes):
                 Network.stop(process)
             database.stop()
+            shutil.rmtree(work, ignore_errors=True)
 
 
 def test_creates_spread_over_both_application_hosts(cluster):

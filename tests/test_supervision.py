@@ -1,6 +1,7 @@
 """Several responder processes under spawn-fcgi + multiwatch, as `make run` runs them: crashes,
 kill -9 and rolling restarts under load, and `make run` itself as a person meets it."""
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -207,10 +208,12 @@ def test_make_run_with_postgres_and_three_processes_keeps_its_data_and_stops_its
         assert created.status_code == 201
         return token, created.json()["id"]
 
-    token, person = one_run(first)
-
     def second(_):
         found = requests.get(f"{base}/api/people/{person}", headers={"Authorization": f"Bearer {token}"}, timeout=10)
         assert found.status_code == 200
 
-    one_run(second)
+    try:
+        token, person = one_run(first)
+        one_run(second)
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)

@@ -2,8 +2,8 @@ import PeopleAPI
 import CLibPQ
 import Glibc
 
-/// One libpq connection, used by one thread at a time: blocking calls, which is what a
-/// FastCGI worker thread wants. Statements are prepared once per connection and sent with
+/// One libpq connection, used by one thread at a time: blocking calls, as the store's
+/// callers are synchronous. Statements are prepared once per connection and sent with
 /// text parameters; results are copied out as text and freed at once. (Sendable only so that
 /// its database can keep and close it; no two threads ever use one connection.)
 final class PostgreSQLConnection: @unchecked Sendable {

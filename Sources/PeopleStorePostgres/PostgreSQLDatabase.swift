@@ -4,7 +4,7 @@ import Glibc
 import Synchronization
 
 /// The one owner of a PostgreSQL database's connections: one per thread that uses it
-/// (libpq is synchronous, as a FastCGI worker thread is), the migrations, the cursor key,
+/// (libpq is synchronous, as the store's callers are), the migrations, the cursor key,
 /// and the translation of PostgreSQL's failures into the store's terms.
 ///
 /// Nothing here needs the server to be up when a responder starts: the schema is brought up

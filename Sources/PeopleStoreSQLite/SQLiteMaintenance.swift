@@ -33,7 +33,7 @@ final class SQLiteMaintenance: @unchecked Sendable {
             }
         }
         thread.start()
-        thread.name = "sqlite-maint"  // after `start()`, and 15 bytes at most (see FastCGIServer)
+        thread.name = "sqlite-maint"  // after `start()`, and 15 bytes at most (the kernel's limit for a thread's name)
     }
 
     private func runRound(sweepingClaims: Bool) {
