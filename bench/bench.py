@@ -6,6 +6,7 @@ figures that count; absolute numbers drift on shared machines.
 
 Environment: BENCH_SMOKE=1 (a few seconds, for `make test`), BENCH_DURATION (seconds, 10),
 BENCH_WORKERS (4, the responder's default), BENCH_BINARY (.build/release/people-api), BENCH_LARGE=0 to skip the 1,000,000-people run,
+BENCH_BEFORE_BINARY (an earlier build's creates beside this one's),
 BENCH_SOAK=1 to add 2,000,000 mixed requests and report how the responder's RSS grew after the first 100,000.
 The PHP-FPM peer (bench/php_fpm.py): bench/php/person.php on php8.2-fpm (`pm = static`, BENCH_PHP_CHILDREN
 children, 16) with PDO SQLite in WAL mode and `synchronous = FULL`, behind the same nginx site, runs the create
@@ -48,6 +49,9 @@ PHP_CHILDREN = int(os.environ.get("BENCH_PHP_CHILDREN", "16"))
 PHP_FULL = "create, PHP-FPM + PDO SQLite, synchronous FULL"
 PHP_NORMAL = "create, PHP-FPM + PDO SQLite, synchronous NORMAL"
 RELEASE = Path(os.environ.get("BENCH_BINARY", ROOT / ".build/release/people-api"))
+# BENCH_BEFORE_BINARY: an earlier release build whose creates are measured beside this one's.
+BEFORE = os.environ.get("BENCH_BEFORE_BINARY")
+BEFORE_ROW = "create, the build before (BENCH_BEFORE_BINARY)"
 MINIMAL = ROOT / ".build/bench/minimal-responder"
 SCRIPT = ROOT / "bench/workload.lua"
 CEILING = ('location = /bench/ceiling { default_type "application/json; charset=utf-8"; '
@@ -245,7 +249,13 @@ def main():
         try:
             wait_until(lambda: requests.post(control.url + "/api/people", data=b"{}", timeout=2).status_code == 201, 20, "minimal responder")
             bare_nginx, bare_url = start_bare_nginx(product.dir, f"{product.dir}/minimal.sock")
-            php = peers.enter_context(php_fpm_peer(php_binary, PHP_CHILDREN, "FULL")) if php_binary else None
+            php = peers.enter_context(php_fpm_peer(php_binary, PHP_CHILDREN, "FULL", schema_from=product.database)) if php_binary else None
+            before = None
+            if BEFORE:
+                # An earlier build beside this one, in the same minutes: what a change cost.
+                before = Stack(rate_limit=0, binary=str(BEFORE), workers=WORKERS, keep_conn="off")
+                started.append(before)
+                before.start()
             pid = product.responder.pid
             for connections in CONNECTIONS:
                 floor = wrk(control.url, "create", connections, DURATION, pid=minimal.pid)
@@ -258,6 +268,9 @@ def main():
                     measured = wrk(product.url, workload, connections, DURATION, pid=pid, ids_file=str(ids_file),
                                    token=product.operator_token)
                     results.append((workload, connections, measured, floor["rps"], bare["rps"]))
+                if before:
+                    measured = wrk(before.url, "create", connections, DURATION, pid=before.responder.pid)
+                    results.append((BEFORE_ROW, connections, measured, floor["rps"], bare["rps"]))
                 if php:
                     # Right after ours, in the same minute: the peer configured as durably.
                     measured = wrk(php.url, "create", connections, DURATION, pid=php.pids)
@@ -265,7 +278,7 @@ def main():
             peers.close()
             if php and not SMOKE and os.environ.get("BENCH_PHP_NORMAL", "1") == "1":
                 # The same peer with the setting people-api had before issue 18: what durability costs PHP here.
-                with php_fpm_peer(php_binary, PHP_CHILDREN, "NORMAL") as normal:
+                with php_fpm_peer(php_binary, PHP_CHILDREN, "NORMAL", schema_from=product.database) as normal:
                     for connections in CONNECTIONS:
                         floor = next(r for r in results if r[0].startswith("control: minimal libfcgi") and r[1] == connections)[2]
                         bare = next(r for r in results if r[0].startswith("control: minimal responder behind") and r[1] == connections)[2]

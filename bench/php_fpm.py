@@ -25,19 +25,6 @@ import requests
 from stack import ROOT, Stack, wait_until
 
 PERSON_PHP = ROOT / "bench/php/person.php"
-# people-api's own person table and email index (Sources/PeopleStoreSQLite/SQLiteSchema.swift, v1).
-SCHEMA = """
-CREATE TABLE person (
-    sequence   INTEGER PRIMARY KEY AUTOINCREMENT,
-    id         TEXT NOT NULL UNIQUE,
-    name       TEXT NOT NULL,
-    email      TEXT NOT NULL,
-    email_key  TEXT NOT NULL,
-    age        INTEGER,
-    created_at TEXT NOT NULL
-);
-CREATE UNIQUE INDEX person_email_key ON person(email_key);
-"""
 POOL = """[global]
 pid = {dir}/php-fpm.pid
 error_log = {dir}/php-fpm-error.log
@@ -128,11 +115,14 @@ def check_answers(url):
 
 
 @contextlib.contextmanager
-def php_fpm_peer(binary, children, synchronous="FULL"):
+def php_fpm_peer(binary, children, synchronous="FULL", schema_from=None):
+    """`schema_from`: a people-api SQLite file, whose `person` table and indexes the peer's store copies."""
     directory = Path(tempfile.mkdtemp(prefix="people-bench-php-"))
     database = directory / "people.sqlite"
+    with sqlite3.connect(schema_from) as ours:
+        schema = [row[0] for row in ours.execute("SELECT sql FROM sqlite_master WHERE tbl_name = 'person' AND sql IS NOT NULL")]
     with sqlite3.connect(database) as db:
-        db.executescript(SCHEMA)
+        db.executescript(";\n".join(schema) + ";")
         assert db.execute("PRAGMA journal_mode = WAL").fetchone()[0] == "wal"
     socket = directory / "php-fpm.sock"
     # As root, php-fpm needs -R and a user for its pool; that user then owns the socket nginx reaches.
@@ -178,4 +168,5 @@ def php_fpm_peer(binary, children, synchronous="FULL"):
                     os.kill(pid, signal.SIGKILL)
         errors = directory / "php-errors.log"
         if errors.exists() and errors.stat().st_size:
-            print(f"PHP peer's errors ({errors}):\n{errors.read_text()[-2000:]}")
+            print(f"PHP peer's errors:\n{errors.read_text()[-2000:]}")
+        shutil.rmtree(directory, ignore_errors=True)
