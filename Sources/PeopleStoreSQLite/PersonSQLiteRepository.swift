@@ -29,7 +29,7 @@ public final class PersonSQLiteRepository: PersonRepository {
                 return try store(submission, idempotency: idempotency)
             } catch {
                 // A failed create is not remembered: its claim goes too.
-                _ = try? database.writer.write { db in try release(key, in: db) }
+                _ = try? SQLiteDurability.writeUnsynced(database.writer) { db in try release(key, in: db) }
                 throw error
             }
         }
@@ -37,10 +37,11 @@ public final class PersonSQLiteRepository: PersonRepository {
 
     /// Claims the key in the database, where every process sees it, in a transaction of its own
     /// (which holds SQLite's write lock, so two processes never take over one claim together).
-    /// A claim held by a process that has ended, or older than the lapse, is taken over.
+    /// A claim held by a process that has ended, or older than the lapse, is taken over. A claim
+    /// needs no sync of its own: lost in a power cut, it names a create that no longer runs.
     private func claim(_ key: String) throws {
         let now = Int64(Timestamp.milliseconds())
-        let claimed = try database.writer.write { db -> Bool in
+        let claimed = try SQLiteDurability.writeUnsynced(database.writer) { db -> Bool in
             try db.cachedStatement(sql: """
                 INSERT INTO idempotency_claim (key, claimed_ms, owner) VALUES (?, ?, ?) ON CONFLICT(key) DO NOTHING
                 """).execute(arguments: [key, now, ClaimOwner.current])

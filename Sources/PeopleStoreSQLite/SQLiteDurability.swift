@@ -27,6 +27,22 @@ enum SQLiteDurability {
         }
     }
 
+    /// Runs a write transaction whose loss in a power cut is harmless (an idempotency claim, or
+    /// its release: after a restart no create is in flight) without a sync of its own: its WAL
+    /// frames reach the disk with the next commit that syncs. A keyed create then pays one sync,
+    /// its group commit's, instead of two. The writer is back at FULL before this returns.
+    static func writeUnsynced<T>(_ writer: any DatabaseWriter, _ body: (Database) throws -> T) throws -> T {
+        try writer.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = OFF")
+            var result: T?
+            let outcome = Result { try db.inTransaction { result = try body(db); return .commit } }
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try outcome.get()
+            guard let result else { throw DatabaseError(message: "the unsynced write ended without a result") }
+            return result
+        }
+    }
+
     /// What the writer runs with now: `(synchronous, secureDelete)` as SQLite reports them.
     static func current(on db: Database) throws -> (synchronous: Int, secureDelete: Int) {
         (try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1, try Int.fetchOne(db, sql: "PRAGMA secure_delete") ?? -1)
