@@ -1,16 +1,19 @@
 """The front door under connection churn and descriptor exhaustion, FastCGI straight to one responder
-over TCP on 127.0.0.1 (no nginx), with a one-second idle timeout.
+over TCP on 127.0.0.1 (no nginx).
 
-Connections close by every path at once — bodies over the limit answered 413 with input left unread
-(some peers trickling more bytes until the linger closes them), silent and half-sent connections
-expiring, connect-and-close (some with a reset), requests whose answer is never read — while steady
-valid creates, on fresh and on kept connections, each check their own answer (201 and their own
-email). Run at the descriptor limit the responder is given, and again under `prlimit --nofile` low,
-where it also holds three times more silent connections than it has descriptors for while its CPU
-is measured: a front door that re-arms its listening socket on EMFILE spins both cores there.
+Churn (a one-second idle timeout): connections close by every path at once — bodies over the limit
+answered 413 with input left unread (some peers trickling more bytes until the linger closes them),
+silent and half-sent connections expiring, connect-and-close (some with a reset), requests whose
+answer is never read — while steady valid creates, on fresh and on kept connections, each check
+their own answer (201 and their own email). Run at the descriptor limit the responder is given,
+and again under `prlimit --nofile` low.
 
-Bounded: every loop stops at its deadline (STRESS_SECONDS per phase) or its count, whichever first.
-Figures go to the test's properties (--junitxml) and to stdout (-s).
+Starved: under the low limit, three times more connections opened to it than it has descriptors,
+held silent, while its CPU is measured with nothing else going on (a front door that re-arms its
+listening socket on EMFILE spins there); then valid creates sent meanwhile must each be answered.
+
+Bounded: every loop stops at its deadline (STRESS_SECONDS per churn phase) or its count. Figures go
+to the test's properties (--junitxml) and to stdout (-s).
 """
 import json
 import os
@@ -195,9 +198,7 @@ def churn_over_limit(address, deadline, tally, trickle):
                 except socket.timeout:
                     pass  # the responder stopped reading: input left unread
                 sock.settimeout(3)
-                answered = fcgi.Connection.__new__(fcgi.Connection)
-                answered.sock = sock
-                answered.read_response()
+                fcgi.Connection.over(sock).read_response()
                 if trickle:
                     sock.settimeout(0.5)
                     stop_at = min(deadline, time.monotonic() + 4)

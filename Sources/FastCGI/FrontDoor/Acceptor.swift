@@ -8,9 +8,9 @@ import Glibc
 /// The bound: at `bound` held connections, the one that has waited longest with nothing to read
 /// is closed to make room (`FastCGIServer` sets the bound below the descriptor limit the process
 /// actually has), and so when `accept` runs out of descriptors all the same (EMFILE, ENFILE: the
-/// store's files, the workers' connections). A connection younger than the grace is never
-/// closed so, nor one whose request is waiting to be read: a web server's request follows its
-/// connect at once. With no connection to close, the socket is left unarmed for
+/// store's files, the workers' connections). A connection younger than the grace (50 ms; one kept
+/// between requests, 1 s) is never closed so, nor one whose request is waiting to be read: a web
+/// server's request follows its connect at once. With no connection to close, the socket is left unarmed for
 /// `backOffMilliseconds`, the rest waiting in the backlog, and the housekeeping thread re-arms
 /// it. Re-arming at once would report the same pending connection again and spin: started with
 /// 48 descriptors and 80 connections, the responder burned 8.4 CPU-seconds in 5 s that way.
@@ -27,6 +27,9 @@ struct Acceptor: Sendable {
     static let oneAcceptEvent = EPOLLIN.rawValue | EPOLLONESHOT.rawValue
     static let backOffMilliseconds = 10
     static let evictionGraceMilliseconds = 50
+    /// A kept connection's grace: the web server may send on it at any moment, and a request
+    /// sent on a connection closed meanwhile is lost (nginx retries no POST).
+    static let keptEvictionGraceMilliseconds = 1_000
     /// Connections closed to make room for one run of accepts, before backing off instead.
     private static let evictionsPerRun = 16
 
@@ -95,7 +98,8 @@ struct Acceptor: Sendable {
             var spared: [Int32] = []
             while spared.count < 4 {
                 var oldest: (fd: Int32, held: ConnectionSet.Held)?
-                for (fd, held) in state.held where now - held.since >= Self.evictionGraceMilliseconds && !spared.contains(fd) {
+                for (fd, held) in state.held where !spared.contains(fd)
+                    && now - held.since >= (held.kept ? Self.keptEvictionGraceMilliseconds : Self.evictionGraceMilliseconds) {
                     if let found = oldest?.held, (found.kept ? 1 : 0, found.since) <= (held.kept ? 1 : 0, held.since) { continue }
                     oldest = (fd, held)
                 }
