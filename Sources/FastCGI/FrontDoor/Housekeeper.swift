@@ -44,14 +44,15 @@ struct Housekeeper: Sendable {
 
     /// Closes connections silent past the idle timeout (their clock started when each was
     /// accepted, or handed back) and closing ones past the linger; returns how many still wait
-    /// for a request.
+    /// for a request. One whose request has come is not silent: it waits for a worker (all
+    /// busy), and its event is on the way to one.
     private func closeExpired(now: Int) -> Int {
         let (expired, waiting) = set.state.withLock { state -> ([Int32], Int) in
             var expired: [Int32] = []
             var waiting = 0
             for (fd, held) in state.held {
                 let closing = held.waitingFor == .endOfInput
-                if now - held.since >= (closing ? Closer.lingerMilliseconds : idleMilliseconds) {
+                if now - held.since >= (closing ? Closer.lingerMilliseconds : idleMilliseconds), !Self.hasInput(fd, held) {
                     expired.append(fd)
                 } else if !closing {
                     waiting += 1
@@ -62,5 +63,10 @@ struct Housekeeper: Sendable {
         }
         expired.forEach { close($0) }
         return waiting
+    }
+
+    private static func hasInput(_ fd: Int32, _ held: ConnectionSet.Held) -> Bool {
+        var unread: Int32 = 0
+        return held.waitingFor == .request && ioctl(fd, UInt(FIONREAD), &unread) == 0 && unread > 0
     }
 }
