@@ -121,7 +121,7 @@ struct Acceptor: Sendable {
         if !stopping { set.arm(listenFD, Self.oneAcceptEvent, generation: 0, .modify) }
     }
 
-    /// Out of descriptors with nothing of ours to close: left unarmed until the housekeeping
+    /// Out of descriptors, or at the bound, with nothing to close: left unarmed until the housekeeping
     /// thread's next look after the pause.
     private func backOff() {
         let until = ConnectionSet.now() + Self.backOffMilliseconds
