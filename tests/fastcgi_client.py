@@ -41,11 +41,19 @@ def http_params(method, uri, body=b"", content_type="application/json", extra=()
 
 class Connection:
     def __init__(self, path, timeout=10.0):
-        """`path` is a Unix socket's path, or a (host, port) pair for TCP."""
+        """`path` is a Unix socket's path, or a (host, port) pair for TCP (IPv6 when the host has a ':')."""
         tcp = isinstance(path, tuple)
-        self.sock = socket.socket(socket.AF_INET if tcp else socket.AF_UNIX, socket.SOCK_STREAM)
+        family = (socket.AF_INET6 if ":" in path[0] else socket.AF_INET) if tcp else socket.AF_UNIX
+        self.sock = socket.socket(family, socket.SOCK_STREAM)
         self.sock.settimeout(timeout)
         self.sock.connect(path if tcp else str(path))
+
+    @classmethod
+    def over(cls, sock):
+        """A client on a socket already connected."""
+        connection = cls.__new__(cls)
+        connection.sock = sock
+        return connection
 
     def send(self, data):
         self.sock.sendall(data)

@@ -24,16 +24,25 @@ public final class FastCGIServer: Sendable {
         self.logger = logger
     }
 
-    /// Opens the socket; call before `run` so that a bad address fails fast.
+    /// Reads the allowlist and opens the socket; call before `run`, so that a bad address or an
+    /// unreadable `FCGI_WEB_SERVER_ADDRS` fails fast.
     public func bind() throws {
+        let allowedPeers = try WebServerAddresses.fromEnvironment()
         // libfcgi installs its own SIGPIPE handler only where the disposition is the
         // default; a peer that hangs up must cost one write, not the process.
         signal(SIGPIPE, SIG_IGN)
         guard FCGX_Init() == 0 else { throw ServerError(description: "FCGX_Init failed") }
-        Self.raiseOpenFileLimit(toAtLeast: configuration.maxConnections + 256)
         let fd = try ListeningSocket.open(configuration)
         listenFD.store(fd, ordering: .sequentiallyConsistent)
-        let door = try FrontDoor(listenFD: fd, configuration: configuration, allowedPeers: .fromEnvironment)
+        var doorConfiguration = configuration
+        doorConfiguration.maxConnections = DescriptorLimit.connectionBound(configured: configuration.maxConnections,
+                                                                           workers: configuration.workerCount)
+        if doorConfiguration.maxConnections < configuration.maxConnections {
+            logger.notice("holding fewer FastCGI connections than configured: the descriptor limit is lower",
+                          metadata: ["max_connections": "\(doorConfiguration.maxConnections)",
+                                     "open_file_limit": "\(DescriptorLimit.current())"])
+        }
+        let door = try FrontDoor(listenFD: fd, configuration: doorConfiguration, allowedPeers: allowedPeers)
         frontDoor.withLock { $0 = door }
     }
 
@@ -122,14 +131,6 @@ public final class FastCGIServer: Sendable {
             door.release(fd, keep: keep)
         }
         FCGX_Free(request, 0)
-    }
-
-    private static func raiseOpenFileLimit(toAtLeast wanted: Int) {
-        var limit = rlimit()
-        let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
-        guard getrlimit(resource, &limit) == 0, limit.rlim_cur < rlim_t(wanted) else { return }
-        limit.rlim_cur = min(limit.rlim_max, rlim_t(wanted))
-        setrlimit(resource, &limit)
     }
 
     /// `FCGI_RESPONDER` in the FastCGI specification (Debian ships no `fastcgi.h`).

@@ -7,7 +7,7 @@ public enum ListenAddress: Sendable, Equatable, CustomStringConvertible {
     case tcp(host: String, port: Int)
     case unix(path: String)
 
-    /// Parses `host:port`, `:port`, `unix:/path` or a path containing `/`.
+    /// Parses `host:port` (an IPv6 host in brackets: `[::1]:9000`), `:port`, `unix:/path` or a path containing `/`.
     public init?(parsing text: String) {
         if text.hasPrefix("unix:") {
             let path = String(text.dropFirst(5))

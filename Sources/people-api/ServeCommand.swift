@@ -19,11 +19,9 @@ struct ServeCommand: ParsableCommand {
 
     @OptionGroup var store: StoreOptions
 
-    /// Four: on a 2-core machine at 64 connections, each runnable worker past the cores is one
-    /// more thread preempted mid-request. With the workers waiting on the front door's set
-    /// themselves, 4 had the lowest p99 of 4, 6 and 8 for gets, invalid creates and creates.
+    /// The measured default (see `ServerConfiguration.defaultWorkerCount`).
     @Option(name: .long, help: "Worker threads; each serves one FastCGI connection at a time.")
-    var workers = 4
+    var workers = ServerConfiguration.defaultWorkerCount
 
     @Option(name: .long, help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error or critical.", valueName: "level"))
     var logLevel: Logger.Level = .info
@@ -75,7 +73,7 @@ struct ServeCommand: ParsableCommand {
         do {
             try server.bind()
         } catch {
-            logger.critical("cannot listen", metadata: ["error": "\(error)"])
+            logger.critical("cannot start serving", metadata: ["error": "\(error)"])
             throw Self.failedToStart()
         }
         shutdown.onSignal { signalName in

@@ -1,0 +1,72 @@
+import CFastCGI
+import Dispatch
+import Glibc
+
+/// The housekeeping thread: closes connections silent past the idle timeout and closing ones
+/// past the linger, looks at params still arriving, re-arms accepting after a back-off, and
+/// runs the stop: stops accepting, gives the connections already accepted a moment to send
+/// their request, closes the rest, and lets the workers end.
+struct Housekeeper: Sendable {
+    let set: ConnectionSet
+    let acceptor: Acceptor
+    let arrivals: ParamsArrivals
+    let idleMilliseconds: Int
+
+    /// How long a stopping server still waits for requests on connections it already accepted.
+    static let stopGraceMilliseconds = 1_000
+
+    func stop() {
+        set.state.withLock { $0.stopping = true }
+        set.housekeepingBell.signal()
+    }
+
+    /// Until the stop has ended; wakes at least every 100 ms.
+    func run() {
+        var stopDeadline: Int?
+        var buffer = [UInt8](repeating: 0, count: 16 * 1024)
+        var nextLook = Int.max
+        while true {
+            let pause = min(100, max(1, nextLook - ConnectionSet.now()))
+            _ = set.housekeepingBell.wait(timeout: .now() + .milliseconds(pause))
+            let now = ConnectionSet.now()
+            nextLook = min(arrivals.lookAtDue(now: now, buffer: &buffer), acceptor.resumeIfDue(now: now))
+            if stopDeadline == nil, set.state.withLock({ $0.stopping }) {
+                stopDeadline = now + Self.stopGraceMilliseconds
+                acceptor.stopAccepting()
+            }
+            let waitingForRequests = closeExpired(now: now)
+            if let deadline = stopDeadline, waitingForRequests == 0 || now >= deadline {
+                set.end().forEach { close($0) }
+                return
+            }
+        }
+    }
+
+    /// Closes connections silent past the idle timeout (their clock started when each was
+    /// accepted, or handed back) and closing ones past the linger; returns how many still wait
+    /// for a request. One whose request has come is not silent: it waits for a worker (all
+    /// busy), and its event is on the way to one.
+    private func closeExpired(now: Int) -> Int {
+        let (expired, waiting) = set.state.withLock { state -> ([Int32], Int) in
+            var expired: [Int32] = []
+            var waiting = 0
+            for (fd, held) in state.held {
+                let closing = held.waitingFor == .endOfInput
+                if now - held.since >= (closing ? Closer.lingerMilliseconds : idleMilliseconds), !Self.hasInput(fd, held) {
+                    expired.append(fd)
+                } else if !closing {
+                    waiting += 1
+                }
+            }
+            for fd in expired { state.held.removeValue(forKey: fd) }
+            return (expired, waiting)
+        }
+        expired.forEach { close($0) }
+        return waiting
+    }
+
+    private static func hasInput(_ fd: Int32, _ held: ConnectionSet.Held) -> Bool {
+        var unread: Int32 = 0
+        return held.waitingFor == .request && ioctl(fd, UInt(FIONREAD), &unread) == 0 && unread > 0
+    }
+}
