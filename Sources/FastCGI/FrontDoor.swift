@@ -1,6 +1,7 @@
 import CFastCGI
 import Dispatch
 import Glibc
+import Scoreboard
 
 /// Owns accepting and closing, so that a worker thread only ever gets a connection whose
 /// request has begun, with its params in.
@@ -184,6 +185,7 @@ final class FrontDoor: @unchecked Sendable {
             }
             guard fd >= 0 else { return }  // EAGAIN: another worker or process took it, or nothing left
             guard allowedPeers.admits(address) else {
+                Metrics.connectionRefusedByAllowlist()
                 close(fd)
                 continue
             }
@@ -320,6 +322,7 @@ final class FrontDoor: @unchecked Sendable {
             return (expired, waiting)
         }
         expired.forEach { close($0) }
+        Metrics.frontDoor(held: waiting, closedForIdleness: expired.count)
         return waiting
     }
 
