@@ -84,7 +84,8 @@ def send(stack, creates, invalid, workers=8):
 
 @pytest.mark.skipif(shutil.which("prometheus") is None, reason="Debian's prometheus is not installed")
 def test_a_real_prometheus_sees_every_process_and_keeps_counts_across_a_kill_9(record_property):
-    with running_stack(rate_limit=0, processes=2) as stack:
+    # A connection per request: kept ones all go to the process that accepted them first.
+    with running_stack(rate_limit=0, processes=2, keep_conn="off") as stack:
         scoreboard = stack.dir / "people-api.scoreboard"
         prometheus = Prometheus(f"127.0.0.1:{stack.port}", stack.operator_token).start()
         try:

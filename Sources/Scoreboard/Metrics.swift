@@ -6,10 +6,13 @@ import Glibc
 /// `attach`, the slot is one of a private in-memory scoreboard).
 public enum Metrics {
     /// Set once by `attach`, before any worker thread starts; read-only afterwards.
-    nonisolated(unsafe) public private(set) static var board = Scoreboard.inMemory()
-    nonisolated(unsafe) static var words: UnsafeMutablePointer<UInt64> = {
+    nonisolated(unsafe) public private(set) static var board = alone
+    nonisolated(unsafe) static var words = alone.slot(0)
+    /// This process alone, in private memory, its one slot claimed.
+    private static let alone: Scoreboard = {
+        let board = Scoreboard.inMemory()
         _ = board.claimSlot(workers: 0)
-        return board.slot(0)
+        return board
     }()
     /// The build's version and store kind, for `people_api_build_info`.
     nonisolated(unsafe) public static var buildInfo = BuildInfo(version: "unknown", store: "unknown")
