@@ -15,8 +15,9 @@ fi
 packages=(libfcgi-dev libfcgi-bin libjansson-dev libpq-dev nginx spawn-fcgi multiwatch sqlite3 curl)
 case "${1:-run}" in
     run) ;;
-    # iproute2: the several-hosts test builds network namespaces with `ip netns`.
-    test) packages+=(chromium chromium-driver python3-venv wrk systemd postgresql iproute2) ;;
+    # iproute2: the several-hosts test builds network namespaces with `ip netns`. prometheus (and its
+    # promtool) scrapes and lints /api/metrics; logrotate rotates the logs under load.
+    test) packages+=(chromium chromium-driver python3-venv wrk systemd postgresql iproute2 prometheus logrotate) ;;
     bench) packages+=(wrk postgresql) ;;
     *) echo "usage: $0 run|test|bench [postgres]" >&2; exit 2 ;;
 esac

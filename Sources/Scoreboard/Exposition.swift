@@ -128,10 +128,10 @@ public enum Exposition {
             var cumulative: UInt64 = 0
             let prefix = label.map { $0 + "," } ?? ""
             for (index, bound) in bounds.enumerated() {
-                cumulative += snapshot[word + index]
+                cumulative &+= snapshot[word + index]
                 sample(name + "_bucket", "\(prefix)le=\"\(bound)\"", cumulative)
             }
-            cumulative += snapshot[word + bounds.count]
+            cumulative &+= snapshot[word + bounds.count]
             sample(name + "_bucket", "\(prefix)le=\"+Inf\"", cumulative)
             sample(name + "_sum", label, sum)
             sample(name + "_count", label, snapshot[word + bounds.count + 2])
@@ -148,7 +148,7 @@ public enum Exposition {
     }
 
     static func decimal(_ value: Double) -> String {
-        let milliseconds = UInt64(max(0, value * 1000).rounded())
+        let milliseconds = UInt64(min(max(0, value * 1000), 1e15).rounded())  // a damaged file must not trap
         return seconds(milliseconds * 1_000_000)
     }
 

@@ -171,13 +171,13 @@ struct SlotTotals {
                 for status in 0..<Layout.statusIndexCount {
                     let count = scoreboard_load(words + Layout.requestWord(route: route, method: method, status: status))
                     guard count > 0 else { continue }
-                    requests += count
+                    requests &+= count
                     let code = status < Layout.statuses.count ? Layout.statuses[status] : 500
-                    if code >= 500 { serverErrors += count } else if code >= 400 { clientErrors += count }
+                    if code >= 500 { serverErrors &+= count } else if code >= 400 { clientErrors &+= count }
                 }
             }
             let histogram = Layout.durationWord(route: route)
-            for index in buckets.indices { buckets[index] += scoreboard_load(words + histogram + index) }
+            for index in buckets.indices { buckets[index] &+= scoreboard_load(words + histogram + index) }
         }
     }
 

@@ -55,11 +55,11 @@ public struct Snapshot: Sendable {
     subscript(_ word: Int) -> UInt64 { words[word] }
 
     public var processesStarted: UInt64 { words[Layout.processesStarted] }
-    public var processesEndedAbnormally: UInt64 { words[Layout.processesEndedAbnormally] + unclaimedDead }
+    public var processesEndedAbnormally: UInt64 { words[Layout.processesEndedAbnormally] &+ unclaimedDead }
     public var inFlight: UInt64 { words[Layout.inFlight] }
-    public var workersBusy: UInt64 { processes.reduce(0) { $0 + $1.workersBusy } }
-    public var workersIdle: UInt64 { processes.reduce(0) { $0 + $1.workers - $1.workersBusy } }
-    public var connectionsOpen: UInt64 { words[Layout.connectionsHeld] + words[Layout.workersBusy] }
+    public var workersBusy: UInt64 { processes.reduce(0) { $0 &+ $1.workersBusy } }
+    public var workersIdle: UInt64 { processes.reduce(0) { $0 &+ ($1.workers - $1.workersBusy) } }
+    public var connectionsOpen: UInt64 { words[Layout.connectionsHeld] &+ words[Layout.workersBusy] }
     public var commits: UInt64 { words[Layout.commits] }
     public var createsCommitted: UInt64 { words[Layout.batchHistogram + Layout.batchBounds.count + 1] }
     public var storeUnavailable: UInt64 { words[Layout.storeUnavailable] }
@@ -70,7 +70,7 @@ public struct Snapshot: Sendable {
         for route in 0..<Layout.routes.count {
             for method in 0..<Layout.methods.count {
                 for status in 0..<Layout.statusIndexCount {
-                    counts[status] += words[Layout.requestWord(route: route, method: method, status: status)]
+                    counts[status] &+= words[Layout.requestWord(route: route, method: method, status: status)]
                 }
             }
         }

@@ -36,7 +36,7 @@ public struct LastMinute: Sendable {
                 client += Double(current.clientErrors &- then.clientErrors) / window
                 server += Double(current.serverErrors &- then.serverErrors) / window
                 for bucket in buckets.indices where current.buckets[bucket] >= then.buckets[bucket] {
-                    buckets[bucket] += current.buckets[bucket] - then.buckets[bucket]
+                    buckets[bucket] &+= current.buckets[bucket] - then.buckets[bucket]
                 }
             }
         }
@@ -49,18 +49,18 @@ public struct LastMinute: Sendable {
 
     /// As PromQL's `histogram_quantile`: linear within the bucket; the last finite bound past it.
     static func quantile(_ q: Double, _ buckets: [UInt64]) -> Double? {
-        let total = buckets.reduce(0, +)
+        let total = buckets.reduce(0, &+)
         guard total > 0 else { return nil }
         let rank = q * Double(total)
         var below: UInt64 = 0
         for (index, count) in buckets.enumerated() {
-            if Double(below + count) >= rank, count > 0 {
+            if Double(below) + Double(count) >= rank, count > 0 {
                 guard index < Layout.durationBounds.count else { return Double(Layout.durationBounds.last!) / 1e9 }
                 let lower = index == 0 ? 0 : Double(Layout.durationBounds[index - 1])
                 let upper = Double(Layout.durationBounds[index])
                 return (lower + (upper - lower) * (rank - Double(below)) / Double(count)) / 1e9
             }
-            below += count
+            below &+= count
         }
         return Double(Layout.durationBounds.last!) / 1e9
     }
@@ -102,6 +102,7 @@ public enum StatusView {
     static func fixed(_ value: Double, _ places: Int) -> String {
         var scale = 1.0
         for _ in 0..<places { scale *= 10 }
+        guard value.isFinite, abs(value) < 1e12 else { return "-" }  // a damaged file must not trap
         let scaled = Int((value * scale).rounded())
         let whole = scaled / Int(scale), fraction = String(abs(scaled) % Int(scale))
         return places == 0 ? String(whole) : "\(whole).\(String(repeating: "0", count: places - fraction.count))\(fraction)"
@@ -112,7 +113,7 @@ public enum StatusView {
     static func mebibytes(_ bytes: UInt64) -> String { fixed(Double(bytes) / 1_048_576, 1) + " MiB" }
 
     static func duration(_ seconds: Double) -> String {
-        let total = Int(seconds)
+        let total = Int(min(max(0, seconds), 1e12))
         let (days, hours, minutes, rest) = (total / 86400, total / 3600 % 24, total / 60 % 60, total % 60)
         if days > 0 { return "\(days)d\(hours)h" }
         if hours > 0 { return "\(hours)h\(minutes)m" }

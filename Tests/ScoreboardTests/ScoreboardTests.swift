@@ -49,7 +49,7 @@ import Testing
 
     @Test func aFileOfAnotherLayoutStartsAfresh() throws {
         defer { unlink(path) }
-        FileManager.default.createFile(atPath: path, contents: Data(repeating: 7, count: 100))
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(repeating: 7, count: 100)))
         #expect(throws: ScoreboardError.self) { try Scoreboard.openExisting(path: path) }
         let board = try Scoreboard.open(path: path)
         #expect(board.claimSlot(workers: 1) == 0)
