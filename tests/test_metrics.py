@@ -105,6 +105,7 @@ def test_a_real_prometheus_sees_every_process_and_keeps_counts_across_a_kill_9(r
             posted = 'sum(people_api_requests_total{route="/api/people",method="POST",status="%s"})'
             seen_201 = prometheus.wait_for(posted % 201, lambda value: value >= sent_201, "the 201s")
             seen_422 = prometheus.wait_for(posted % 422, lambda value: value >= sent_422, "the 422s")
+            record_property("201s / 422s sent, seen by Prometheus, before the kill", f"{sent_201} / {sent_422}, {seen_201:.0f} / {seen_422:.0f}")
             assert (seen_201, seen_422) == (sent_201, sent_422)
             assert prometheus.query("count(people_api_process_start_time_seconds)") == 2
 
