@@ -8,7 +8,7 @@ STORE ?= sqlite
 DATABASE_URL ?=
 export PORT DATA_DIR RATE_LIMIT PROCESSES STORE DATABASE_URL
 
-.PHONY: run restart test build release static bench fuzz clean token token-revoke token-list
+.PHONY: run restart test build release static bench fuzz clean token token-revoke token-list status
 
 run: release
 	scripts/run.sh
@@ -43,6 +43,10 @@ token-revoke: release
 
 token-list: release
 	@scripts/token.sh list
+
+# The responders of a running `make run`, from their scoreboard: `make status WATCH=1` refreshes in place.
+status:
+	@.build/release/people-api status --scoreboard "$(DATA_DIR)/run/people-api.scoreboard" $(if $(WATCH),--watch)
 
 bench:
 	scripts/install-deps.sh bench

@@ -22,12 +22,17 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ"),
         // The request and response values that the server and the application share.
         .target(name: "HTTPMessages"),
+        // Atomic loads and adds on words of a shared mapping (inline C).
+        .target(name: "CScoreboard"),
+        // The host's metrics: a shared-memory file of per-process slots, its hooks and its exposition.
+        .target(name: "Scoreboard", dependencies: ["CScoreboard"]),
         // A FastCGI responder server: sockets, worker threads, request and response values.
         .target(
             name: "FastCGI",
             dependencies: [
                 "CFastCGI",
                 "HTTPMessages",
+                "Scoreboard",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -38,6 +43,7 @@ let package = Package(
             dependencies: [
                 "CJansson",
                 "HTTPMessages",
+                "Scoreboard",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -47,6 +53,7 @@ let package = Package(
             name: "PeopleStoreSQLite",
             dependencies: [
                 "PeopleAPI",
+                "Scoreboard",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
@@ -56,6 +63,7 @@ let package = Package(
             dependencies: [
                 "PeopleAPI",
                 "CLibPQ",
+                "Scoreboard",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -67,6 +75,7 @@ let package = Package(
                 "PeopleStoreSQLite",
                 "PeopleStorePostgres",
                 "HTTPMessages",
+                "Scoreboard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -95,6 +104,7 @@ let package = Package(
         ]),
         .testTarget(name: "PostgresStoreTests", dependencies: ["PeopleAPI", "PeopleStorePostgres", "StoreTestSupport"]),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI", "HTTPMessages"]),
+        .testTarget(name: "ScoreboardTests", dependencies: ["Scoreboard"]),
     ],
     swiftLanguageModes: [.v6]
 )

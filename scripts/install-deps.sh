@@ -15,8 +15,11 @@ fi
 packages=(libfcgi-dev libfcgi-bin libjansson-dev libpq-dev nginx spawn-fcgi multiwatch sqlite3 curl)
 case "${1:-run}" in
     run) ;;
-    # iproute2: the several-hosts test builds network namespaces with `ip netns`.
-    test) packages+=(chromium chromium-driver python3-venv wrk systemd postgresql iproute2) ;;
+    # iproute2: the several-hosts test builds network namespaces with `ip netns`. prometheus (and its
+    # promtool) scrapes and lints /api/metrics; logrotate rotates the logs under load; php-fpm is the
+    # benchmark's peer, which the benchmark's smoke run in `make test` keeps from rotting.
+    test) packages+=(chromium chromium-driver python3-venv wrk systemd postgresql iproute2 prometheus logrotate
+                     php8.2-fpm php8.2-sqlite3) ;;
     bench) packages+=(wrk postgresql php8.2-fpm php8.2-sqlite3) ;;
     *) echo "usage: $0 run|test|bench [postgres]" >&2; exit 2 ;;
 esac

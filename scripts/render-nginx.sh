@@ -19,6 +19,8 @@
 #   WEB_ROOT      nginx/www of this checkout            [/srv/people-api]
 #   CONF_DIR      where people-api-fastcgi-params is    [/etc/nginx]
 #   LOG_DIR       RUN_DIR                               [/var/log/nginx]
+#   STATUS_LISTEN the operators' server (stub_status, each host's /api/metrics):
+#                 unix:RUN_DIR/nginx-status.sock        [127.0.0.1:9180]
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -27,11 +29,13 @@ if [ "${1:-}" = "--site" ]; then
     run_dir=""
     : "${LISTEN:=80}" "${UPSTREAM:=unix:/run/people-api/people-api.sock}"
     : "${WEB_ROOT:=/srv/people-api}" "${CONF_DIR:=/etc/nginx}" "${LOG_DIR:=/var/log/nginx}"
+    : "${STATUS_LISTEN:=127.0.0.1:9180}"
 else
     mode=local
     run_dir="$(mkdir -p "$1" && cd "$1" && pwd)"
     : "${LISTEN:=127.0.0.1:${PORT:-8080}}" "${UPSTREAM:=unix:$run_dir/people-api.sock}"
     : "${WEB_ROOT:=$here/nginx/www}" "${CONF_DIR:=$run_dir}" "${LOG_DIR:=$run_dir}"
+    : "${STATUS_LISTEN:=unix:$run_dir/nginx-status.sock}"
 fi
 rate="${RATE_LIMIT:-10}"
 burst="${RATE_BURST:-20}"
@@ -54,6 +58,15 @@ fi
 upstream_servers=""
 for address in $UPSTREAM; do
     upstream_servers+="${upstream_servers:+\n    }server $address max_fails=1 fail_timeout=${FAIL_TIMEOUT:-10s};"
+done
+
+# One location per application host on the operators' server: /hosts/ADDRESS/metrics (a Unix
+# socket's host is "local"), passed straight to that host as GET /api/metrics.
+host_metrics=""
+for address in $UPSTREAM; do
+    name="$address"
+    case "$address" in unix:*) name=local ;; esac
+    host_metrics+="${host_metrics:+\n    }location = /hosts/$name/metrics { fastcgi_pass $address; fastcgi_param REQUEST_METHOD \$request_method; fastcgi_param REQUEST_URI /api/metrics; fastcgi_param QUERY_STRING \"\"; fastcgi_param SERVER_PROTOCOL \$server_protocol; fastcgi_param REMOTE_ADDR \$remote_addr; fastcgi_param REQUEST_ID \$request_id; fastcgi_intercept_errors off; }"
 done
 
 if [ "${KEEP_CONN:-on}" = "on" ]; then
@@ -80,6 +93,8 @@ render() {
         -e "s|@CLIENT_TIMEOUT@|${CLIENT_TIMEOUT:-10s}|g" \
         -e "s|@WEB_ROOT@|$WEB_ROOT|g" \
         -e "s|@USER_DIRECTIVE@|$user_directive|g" \
+        -e "s|@STATUS_LISTEN@|$STATUS_LISTEN|g" \
+        -e "s|@HOST_METRICS@|$host_metrics|g" \
         "$1"
 }
 

@@ -96,6 +96,7 @@ if [ -n "$local_token" ]; then
 else
     echo "Operator tokens: make token-list; a new one: make token NAME=…"
 fi
+echo "Responders, rates and latency: make status (metrics for Prometheus: GET /api/metrics with a token)"
 echo "Press Ctrl-C to stop."
 
 # SIGTERM to make does not reach this script, so it also stops when make (its parent) is gone.

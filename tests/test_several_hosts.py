@@ -21,6 +21,7 @@ import postgres
 import store
 from conftest import assert_envelope
 from namespaces import Network, unavailable_reason
+from observe import get_unix, samples, total
 from stack import BINARY, ROOT, wait_until
 
 REASON = unavailable_reason()
@@ -67,7 +68,9 @@ class Cluster:
              BINARY, "serve", "--database", self.app_database_url],
             self.log(role),
             # libfcgi closes every connection from any other address before reading a byte.
-            env={"FCGI_WEB_SERVER_ADDRS": self.address["nginx"], "SWIFT_BACKTRACE": "enable=no"})
+            # Each host's scoreboard: its responders share it (on TCP, no socket says where it goes).
+            env={"FCGI_WEB_SERVER_ADDRS": self.address["nginx"], "SWIFT_BACKTRACE": "enable=no",
+                 "PEOPLE_API_SCOREBOARD": str(self.work / f"{role}.scoreboard")})
         wait_until(lambda: self.on_nginx_host(lambda: self.fastcgi_health(address)) == 200, 30, f"{role} answering FastCGI")
 
     def stop_app(self, role):
@@ -133,6 +136,26 @@ def test_creates_spread_over_both_application_hosts(cluster):
     assert cluster.on_nginx_host(create_many) == [201] * 40
     for role in APPS:
         assert cluster.served(role) - before[role] >= 10, f"{role} served too few of 40 creates"
+
+
+def test_prometheus_reaches_each_hosts_scoreboard_through_the_operators_server(cluster):
+    """Through the upstream a scrape reaches one host at random; /hosts/ADDRESS/metrics on nginx's
+    operators' server reaches that host, whose answer sums its own responders."""
+    def create_some():
+        session = requests.Session()
+        return [cluster.create(session, {"name": f"Counted {i}", "email": f"counted-{uuid.uuid4().hex}@example.com"}).status_code
+                for i in range(20)]
+
+    assert cluster.on_nginx_host(create_some) == [201] * 20
+    operators = cluster.work / "nginx" / "nginx-status.sock"
+    for role in APPS:
+        status, _, text = get_unix(operators, f"/hosts/{cluster.address[role]}:{APP_PORT}/metrics",
+                                   {"Authorization": f"Bearer {cluster.token}"})
+        assert status == 200, text
+        parsed = samples(text)
+        counted = total(parsed, "people_api_requests_total", route="/api/people", method="POST", status="201")
+        assert counted == cluster.served(role), f"{role}: its scoreboard says {counted}, its log {cluster.served(role)}"
+        assert total(parsed, "people_api_processes") == 2
 
 
 def test_the_same_email_sent_to_both_hosts_at_once_is_stored_once(cluster):

@@ -3,6 +3,7 @@ import HTTPMessages
 import CFastCGI
 import Foundation
 import Logging
+import Scoreboard
 import Synchronization
 
 /// A fixed pool of worker threads behind a front door (`FrontDoor`): every connection waits in
@@ -97,6 +98,8 @@ public final class FastCGIServer: Sendable {
         let arrival = RequestArrival(maxParamsBytes: configuration.maxParamsBytes)
         var peeked = [UInt8](repeating: 0, count: 16 * 1024)
         while let (fd, since) = door.nextConnection() {
+            Metrics.workerBusy()
+            defer { Metrics.workerIdle() }
             switch arrival.look(at: fd, buffer: &peeked) {
             case .arrived:
                 break

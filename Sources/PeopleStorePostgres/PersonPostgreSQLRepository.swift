@@ -1,4 +1,5 @@
 import PeopleAPI
+import Scoreboard
 
 /// People in a PostgreSQL database that any number of processes and hosts share. The
 /// database decides every race: a unique index on the lower-cased email, the idempotency
@@ -49,7 +50,7 @@ public final class PersonPostgreSQLRepository: PersonRepository {
         """)
 
     public func create(_ submission: NewPerson, idempotency: IdempotencyRecord?) throws -> CreateOutcome {
-        try database.withConnection { connection in
+        try Metrics.countingCommit(of: database.withConnection { connection in
             let person = Person(assigningIdentityTo: submission)
             let fields: [String?] = [person.id, person.name, person.email, submission.emailKey, person.age.map(String.init), person.createdAt]
             guard let idempotency else {
@@ -73,7 +74,7 @@ public final class PersonPostgreSQLRepository: PersonRepository {
                 try expire(limit: IdempotencyClock.expiredPerCreate, on: connection)
                 return .created(person)
             }
-        }
+        })
     }
 
     @discardableResult
@@ -130,5 +131,13 @@ public final class PersonPostgreSQLRepository: PersonRepository {
     private static func person(from row: [String?]) -> Person? {
         guard row.count == 5, let id = row[0], let name = row[1], let email = row[2], let createdAt = row[4] else { return nil }
         return Person(id: id, name: name, email: email, age: row[3].flatMap { Int($0) }, createdAt: createdAt)
+    }
+}
+
+extension Metrics {
+    /// Each create commits on its own here: a commit of one, when it created someone.
+    fileprivate static func countingCommit(of outcome: CreateOutcome) -> CreateOutcome {
+        if case .created = outcome { storeCommitted(creates: 1) }
+        return outcome
     }
 }

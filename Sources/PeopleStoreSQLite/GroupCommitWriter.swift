@@ -1,6 +1,7 @@
 import PeopleAPI
 import Dispatch
 import GRDB
+import Scoreboard
 import Synchronization
 
 /// Runs writes from many threads as few transactions: whoever finds no batch in
@@ -104,6 +105,7 @@ final class GroupCommitWriter: Sendable {
                     return .commit
                 }
             }
+            Metrics.storeCommitted(creates: batch.count(where: { if case .some(.success(.created)) = $0.result { true } else { false } }))
         } catch {
             // Nothing of this batch is stored: no write may report success.
             for pending in batch { pending.result = .failure(error) }

@@ -15,7 +15,11 @@ struct PeopleAPICommand: ParsableCommand {
               people-api serve --listen 127.0.0.1:9000 --database /srv/people/people.sqlite
               people-api token create ops --database /srv/people/people.sqlite
             """,
-        subcommands: [ServeCommand.self, TokenCommand.self],
+        version: version,
+        subcommands: [ServeCommand.self, TokenCommand.self, StatusCommand.self],
         defaultSubcommand: ServeCommand.self
     )
+
+    /// The API's version (openapi.yaml's `info.version`), in `people_api_build_info`.
+    static let version = "1.0.0"
 }

@@ -3,6 +3,7 @@ import FastCGI
 import Foundation
 import Logging
 import PeopleAPI
+import Scoreboard
 
 /// `people-api serve`: the FastCGI responder.
 struct ServeCommand: ParsableCommand {
@@ -28,6 +29,11 @@ struct ServeCommand: ParsableCommand {
 
     @Option(name: .long, help: "Seconds a FastCGI connection may stay silent before it is dropped.")
     var idleTimeout = 10
+
+    @Option(name: .long, help: ArgumentHelp(
+        "The host's metrics file, shared by its responders (or PEOPLE_API_SCOREBOARD). Absent: beside the Unix socket; 'none': this process alone.",
+        valueName: "path"))
+    var scoreboard: String?
 
     func validate() throws {
         if let listen, ListenAddress(parsing: listen) == nil {
@@ -56,6 +62,7 @@ struct ServeCommand: ParsableCommand {
             return handler
         }
         let logger = Logger(label: "people-api")
+        let logReopening = LogReopening(logger: logger)
         let address = listen.flatMap(ListenAddress.init(parsing:)) ?? .inherited
 
         let stores: (people: any PersonRepository, tokens: any OperatorTokenStore)
@@ -76,13 +83,16 @@ struct ServeCommand: ParsableCommand {
             logger.critical("cannot start serving", metadata: ["error": "\(error)"])
             throw Self.failedToStart()
         }
+        ScoreboardLocation.join(path: ScoreboardLocation.resolve(option: scoreboard, listen: address), workers: workers,
+                                store: store.isPostgreSQL ? "postgresql" : "sqlite", logger: logger)
         shutdown.onSignal { signalName in
             logger.notice("\(signalName): finishing in-flight requests, then exiting")
             server.stop()
         }
         logger.notice("serving FastCGI", metadata: ["listen": "\(address)", "database": "\(store.displayName)", "workers": "\(workers)"])
         server.run()
-        withExtendedLifetime(shutdown) {}
+        Metrics.detach()
+        withExtendedLifetime((shutdown, logReopening)) {}
         logger.notice("stopped")
     }
 }

@@ -1,5 +1,6 @@
 import CFastCGI
 import Glibc
+import Scoreboard
 
 /// Accepting: the worker that the listening socket's event woke accepts every pending
 /// connection, closes the ones the allowlist refuses, holds the rest in the set (each with its
@@ -72,6 +73,7 @@ struct Acceptor: Sendable {
                 }
             }
             guard allowedPeers.admits(address) else {
+                Metrics.connectionRefusedByAllowlist()
                 close(fd)
                 continue
             }

@@ -1,6 +1,7 @@
 import CFastCGI
 import Dispatch
 import Glibc
+import Scoreboard
 
 /// The housekeeping thread: closes connections silent past the idle timeout and closing ones
 /// past the linger, looks at params still arriving, re-arms accepting after a back-off, and
@@ -62,6 +63,7 @@ struct Housekeeper: Sendable {
             return (expired, waiting)
         }
         expired.forEach { close($0) }
+        Metrics.frontDoor(held: waiting, closedForIdleness: expired.count)
         return waiting
     }
 

@@ -1,5 +1,6 @@
 import Crypto
 import HTTPMessages
+import Scoreboard
 
 /// The people endpoints: create, get by id, list, erase. Each returns a success response or throws.
 struct PeopleController: Sendable {
@@ -33,6 +34,7 @@ struct PeopleController: Sendable {
         case .created(let person):
             return ResponseBuilder.json(status: 201, person, headers: [("Location", Self.location(of: person))])
         case .replayed(let person):
+            Metrics.idempotentReplay()
             return ResponseBuilder.json(status: 201, person, headers: [
                 ("Location", Self.location(of: person)), ("Idempotent-Replayed", "true"),
             ])

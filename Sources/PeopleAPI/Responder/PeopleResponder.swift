@@ -1,5 +1,6 @@
 import HTTPMessages
 import Logging
+import Scoreboard
 
 /// The HTTP face of the application: routes, method, `Accept` and operator checks, the
 /// headers every response carries, error envelopes, and one log line per request.
@@ -18,6 +19,7 @@ public final class PeopleResponder: RequestHandler {
 
     public func handle(_ request: ServerRequest) -> ServerResponse {
         let started = ContinuousClock.now
+        Metrics.requestStarted()
         let correlationID = RequestHeaders.correlationID(request)
         var response: ServerResponse
         // The token's name, never the token, goes into the log line.
@@ -26,6 +28,7 @@ public final class PeopleResponder: RequestHandler {
             response = try route(request, operator: &operatorName)
         } catch {
             let apiError = APIError.categorise(error)
+            MetricsController.count(apiError)
             if apiError == .internalError || apiError == .serviceUnavailable {
                 logger.error("request failed", metadata: ["correlation_id": "\(correlationID)", "error": "\(LogSafe.text(String(describing: error)))"])
             }
@@ -33,6 +36,7 @@ public final class PeopleResponder: RequestHandler {
         }
         addCommonHeaders(to: &response, correlationID: correlationID)
         let elapsed = ContinuousClock.now - started
+        Metrics.requestEnded(path: request.path, method: request.method, status: response.status, nanoseconds: MetricsController.nanoseconds(elapsed))
         var metadata: Logger.Metadata = ["duration_ms": "\(Self.milliseconds(elapsed))", "correlation_id": "\(correlationID)"]
         if let operatorName { metadata["operator"] = "\(operatorName)" }
         logger.info("\(LogSafe.text(request.method)) \(LogSafe.text(request.path)) \(response.status)", metadata: metadata)
@@ -58,6 +62,8 @@ public final class PeopleResponder: RequestHandler {
             // The token before the id: without one, nothing is told about which ids exist.
             operatorName = try operators.authenticate(authorization: request.header("authorization"))
             return request.method == "DELETE" ? try people.erase(id: String(parts[2])) : try people.get(id: String(parts[2]), request)
+        case ["api", "metrics"]:
+            return try MetricsController.answer(request, operators: operators, operator: &operatorName)
         case ["api", "health"]:
             try require(request, allowed: ["GET"])
             return try health()
