@@ -16,7 +16,8 @@ packages=(libfcgi-dev libfcgi-bin libjansson-dev libpq-dev nginx spawn-fcgi mult
 case "${1:-run}" in
     run) ;;
     # iproute2: the several-hosts test builds network namespaces with `ip netns`.
-    test) packages+=(chromium chromium-driver python3-venv wrk systemd postgresql iproute2) ;;
+    # ssl-cert: the snakeoil certificate the HTTPS test serves (make-ssl-cert generate-default-snakeoil).
+    test) packages+=(chromium chromium-driver python3-venv wrk systemd postgresql iproute2 ssl-cert) ;;
     bench) packages+=(wrk postgresql) ;;
     *) echo "usage: $0 run|test|bench [postgres]" >&2; exit 2 ;;
 esac

@@ -28,8 +28,11 @@ while true; do
 done
 how="exit status $status"
 [ "$status" -gt 128 ] && how="signal $(kill -l "$((status - 128))" 2>/dev/null || echo "$((status - 128))")"
-if [ "$stopping" = 1 ] || [ "$status" -eq 0 ]; then
-    echo "people-api: responder pid $child stopped$([ "$status" -ne 0 ] && echo " ($how)")" >&3
+if [ "$status" -eq 0 ]; then
+    # A stop asked for (make run's Ctrl-C, make restart): make run prints the one line about it.
+    [ "$stopping" = 1 ] || echo "people-api: responder pid $child stopped" >&3
+elif [ "$stopping" = 1 ]; then
+    echo "people-api: responder pid $child stopped ($how)" >&3
 elif [ "$status" -gt 128 ]; then
     echo "!!! people-api: responder pid $child killed by $how; restarting it" >&3
 else

@@ -33,6 +33,7 @@ struct TokenCommand: ParsableCommand {
 
         func run() throws {
             let tokens = try store.withTokens { try $0.list() }
+            if tokens.isEmpty { printError("No operator tokens yet; create one with: people-api token create NAME") }
             for token in tokens { print("\(token.name)\t\(token.createdAt)") }
         }
     }
@@ -56,7 +57,7 @@ extension StoreOptions {
     /// Runs a token operation, turning the store's refusals into one clear line and exit status 1.
     func withTokens<T>(_ operation: (OperatorTokens) throws -> T) throws -> T {
         do {
-            return try operation(OperatorTokens(store: try open().tokens))
+            return try operation(OperatorTokens(store: try open(mustExist: true).tokens))
         } catch let error as OperatorTokenError {
             switch error {
             case .nameTaken(let name): printError("A token named '\(name)' already exists; revoke it first or choose another name.")
@@ -65,10 +66,10 @@ extension StoreOptions {
             }
             throw ExitCode.failure
         } catch RepositoryError.unavailable(let reason) {
-            printError("people-api token: the database cannot be reached: \(reason)")
+            printError("people-api token: the database cannot be reached: \(scrubbed(reason))")
             throw ExitCode.failure
         } catch {
-            printError("people-api token: \(error)")
+            printError("people-api token: \(scrubbed("\(error)"))")
             throw ExitCode.failure
         }
     }
