@@ -60,11 +60,25 @@ stop() {
     trap - INT TERM EXIT
     stopping=1
     [ -n "$nginx_pid" ] && kill -TERM "$nginx_pid" 2>/dev/null || true
-    [ -n "$supervisor_pid" ] && kill -TERM "$supervisor_pid" 2>/dev/null || true
+    [ -n "$supervisor_pid" ] && stop_responders "$supervisor_pid"
     wait 2>/dev/null || true
     # The responders are gone: now the server this run started (by the PID in its folder).
     [ -n "$postgres_dir" ] && "$here/scripts/postgres.sh" stop "$postgres_dir" >/dev/null 2>&1 || true
     echo "people-api stopped; data kept in $data_dir"
+}
+# SIGTERM puts multiwatch in shutdown mode (no more restarts), but what it passes on is not the
+# signal its -s names: Debian's multiwatch 1.0.0 sends the one before it in its list
+# HUP,INT,QUIT,TERM (measured: -s TERM sends QUIT, -s INT sends HUP), and the wrappers ignore
+# QUIT. So its children get SIGTERM from here, until none is left (each finishes in-flight requests).
+stop_responders() {
+    local supervisor="$1" children
+    kill -TERM "$supervisor" 2>/dev/null || return 0
+    for _ in $(seq 1 600); do
+        children="$(cat "/proc/$supervisor/task/$supervisor/children" 2>/dev/null || true)"
+        [ -n "$children" ] || return 0
+        kill -TERM $children 2>/dev/null || true
+        sleep 0.1
+    done
 }
 trap 'stop; exit 0' INT TERM
 trap stop EXIT

@@ -43,8 +43,8 @@ def server_url():
     if postgres.SHARED_URL:
         yield postgres.SHARED_URL
         return
-    with postgres.own_server() as url:  # run alone, outside scripts/test.sh
-        yield url
+    with postgres.own_server() as server:  # run alone, outside scripts/test.sh
+        yield server.url
 
 
 def test_a_password_in_the_database_url_is_on_no_command_line_and_in_no_output(tmp_path, server_url, record_property):
@@ -60,7 +60,7 @@ def test_a_password_in_the_database_url_is_on_no_command_line_and_in_no_output(t
         record_property("command_lines_holding_the_password", len(holding))
         assert holding == [], holding
         # The token commands take it the same way.
-        listed = subprocess.run([str(ROOT / "scripts/token.sh"), "list"], env=dict(os.environ, DATA_DIR=str(data_dir),
+        listed = subprocess.run([str(ROOT / "scripts/token.sh"), "list"], env=dict(os.environ, BINARY=BINARY, DATA_DIR=str(data_dir),
                                 STORE="postgres", DATABASE_URL=url), capture_output=True, text=True, timeout=60)
         assert listed.returncode == 0 and listed.stdout.startswith("local\t"), listed.stderr
         # On the command line it is refused, with the way to pass it.

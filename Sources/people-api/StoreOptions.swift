@@ -13,7 +13,7 @@ struct StoreOptions: ParsableArguments {
     var database: String?
 
     @Option(name: .long, help: ArgumentHelp(
-        "A file whose first line is the postgresql:// URL (systemd: LoadCredential=database-url:/etc/people-api/database-url, then --database-url-file ${CREDENTIALS_DIRECTORY}/database-url).",
+        "A file whose first line is the postgresql:// URL (systemd: LoadCredential=database-url:/etc/people-api/database-url, then --database-url-file %d/database-url).",
         valueName: "file"))
     var databaseURLFile: String?
 
