@@ -147,6 +147,7 @@ def test_duplicate_email_shows_both_messages(browser, page_stack):
     submit(browser)
     WebDriverWait(browser, 10).until(lambda d: d.find_element(By.ID, "form-error").text != "")
     assert "already exists" in browser.find_element(By.ID, "form-error").text
+    assert "Nothing was added: change the marked field" in browser.find_element(By.ID, "form-error").text
     assert "already taken" in error_for(browser, "email")
     screenshot(browser, "duplicate")
 
@@ -258,6 +259,9 @@ def test_an_operator_sees_everyone_pages_through_and_erases(browser, page_stack)
     assert "An operator token is in use in this tab" in browser.find_element(By.ID, "operator-status").text
     assert browser.find_element(By.CSS_SELECTOR, 'label[for="token"]').text == "Another operator token"
     screenshot(browser, "operator")
+    browser.execute_script("document.getElementById('operator').scrollIntoView({block: 'center'})")
+    screenshot(browser, "operator-panel")
+    browser.execute_script("window.scrollTo(0, 0)")
     total = len(operator_get(page_stack, "/api/people?limit=100").json()["items"])
     for _ in range(20):
         more = browser.find_element(By.ID, "more")

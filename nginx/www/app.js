@@ -167,8 +167,10 @@
       if (!(result.networkFailure || result.status >= 500)) pendingRetry = null;
       const errors = result.error && result.error.errors ? result.error.errors : {};
       const firstInvalid = showFieldErrors(errors);
-      // The banner says what happened (a 422's count of fields, a 409's reason); each field says what to fix.
-      formError.textContent = [result.message, formError.textContent].filter(Boolean).join(" ");
+      // The banner says what happened and what to do (a 422 counts the fields; a 409 gives its
+      // reason); each field says what is wrong with it.
+      const next = firstInvalid && result.status !== 422 ? "Nothing was added: change the marked field and try again." : "";
+      formError.textContent = [result.message, next, formError.textContent].filter(Boolean).join(" ");
       submitButton.disabled = false;
       (firstInvalid || submitButton).focus();
     } finally {
