@@ -70,13 +70,18 @@ stop() {
 # signal its -s names: Debian's multiwatch 1.0.0 sends the one before it in its list
 # HUP,INT,QUIT,TERM (measured: -s TERM sends QUIT, -s INT sends HUP), and the wrappers ignore
 # QUIT. So its children get SIGTERM from here, until none is left (each finishes in-flight requests).
+# Each gets one SIGTERM: a second one could reach a responder that is already exiting.
 stop_responders() {
-    local supervisor="$1" children
+    local supervisor="$1" children child signalled=" "
     kill -TERM "$supervisor" 2>/dev/null || return 0
     for _ in $(seq 1 600); do
         children="$(cat "/proc/$supervisor/task/$supervisor/children" 2>/dev/null || true)"
         [ -n "$children" ] || return 0
-        kill -TERM $children 2>/dev/null || true
+        for child in $children; do
+            case "$signalled" in *" $child "*) continue ;; esac
+            kill -TERM "$child" 2>/dev/null || true
+            signalled+="$child "
+        done
         sleep 0.1
     done
 }
