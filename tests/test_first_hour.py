@@ -108,7 +108,7 @@ def test_twenty_stops_each_end_with_one_calm_line_and_status_0(tmp_path, runs, r
     record_property("seconds_for_20_stops", round(time.monotonic() - started, 1))
 
 
-def test_sigterm_to_the_script_and_to_make_stops_calmly(tmp_path, runs):
+def test_sigterm_to_the_script_and_to_make_stops_calmly(tmp_path, runs, record_property):
     data_dir = tmp_path / "var"
     run = runs(data_dir).wait_up()
     run.process.send_signal(signal.SIGTERM)
@@ -124,6 +124,7 @@ def test_sigterm_to_the_script_and_to_make_stops_calmly(tmp_path, runs):
         else:
             os.killpg(run.process.pid, signal.SIGINT)
         code = run.process.wait(timeout=60)
+        record_property(f"make_status_{how}", code)
         # make ends as any program ends on the signal it was sent (the shell shows 130 or 143);
         # what it must not do is report the recipe as failed.
         assert code in (0, -signal.SIGTERM, -signal.SIGINT), (how, code, run.text)
