@@ -7,7 +7,8 @@ set -uo pipefail
 # Reports go to fd 3; bash's own notices about its background job ("Killed") go nowhere.
 exec 3>&2 2>/dev/null
 
-# multiwatch asks for a graceful stop with SIGTERM; a terminal's Ctrl-C sends SIGINT to both.
+# A graceful stop is SIGTERM (from run.sh's stop and from restart.sh: multiwatch's own `-s TERM`
+# arrives as SIGQUIT, see run.sh); a terminal's Ctrl-C sends SIGINT to both.
 # Set before the responder starts, so no stop can end this script and orphan it.
 stopping=0 child=""
 # The responder gets one SIGTERM, however many stop signals arrive here (Ctrl-C's SIGINT reaches it directly too).

@@ -46,5 +46,5 @@ for old in $initial; do
     [ -n "$replacement" ] || { echo "!!! responder $old was not replaced within 60 s" >&2; exit 1; }
     known="$known$replacement "
     # Under make run each responder runs under a reporting wrapper: name the responders themselves.
-    echo "people-api: responder $(responder_of "$old_responder") replaced by $(responder_of "$replacement")"
+    echo "people-api: responder $old_responder replaced by $(responder_of "$replacement")"
 done

@@ -100,7 +100,7 @@ PORT="$port" UPSTREAM="unix:$socket" "$here/scripts/render-nginx.sh" "$run_dir" 
 nginx -t -q -p "$run_dir" -c "$run_dir/nginx.conf"
 
 # Opening an existing database here (migrations included) stops a broken one before anything
-# starts. A new SQLite file is created by the first responder (token commands create none).
+# starts. A new SQLite file is created by the first responder (`token list` creates none).
 tokens=""
 if [ "${#database_args[@]}" = 0 ] || [ -e "$database" ]; then
     tokens="$("$binary" token list "${database_args[@]}" 2>/dev/null)" \
@@ -112,9 +112,9 @@ fi
 # runtime's backtracer on (its default), an aborted responder was still there 15 s later.
 export SWIFT_BACKTRACE=enable=no
 # multiwatch: -t 0 counts every death as one after a long run, so it never runs out of
-# retries (its default gives up after 4 quick deaths and closes the socket); -s TERM is
-# the responders' graceful stop. A responder that cannot start backs off by itself.
-: >> "$log"
+# retries (its default gives up after 4 quick deaths and closes the socket); for what its
+# -s TERM really sends, see stop_responders. A responder that cannot start backs off by itself.
+: >> "$log"  # created here, under this script's umask (0600)
 RESPONDER_LOG="$log" spawn-fcgi -n -s "$socket" -M 0600 -- "$(command -v multiwatch)" -f "$processes" -t 0 -s TERM -- \
     "$here/scripts/responder-child.sh" "$binary" serve "${database_args[@]}" &
 supervisor_pid=$!
