@@ -7,8 +7,9 @@ PROCESSES ?= 1
 STORE ?= sqlite
 DATABASE_URL ?=
 export PORT DATA_DIR RATE_LIMIT PROCESSES STORE DATABASE_URL
+SWIFT ?= swift
 
-.PHONY: run restart test build release static bench fuzz clean token token-revoke token-list status
+.PHONY: run restart test build release quiet-release static bench fuzz clean token token-revoke token-list status
 
 run: release
 	scripts/run.sh
@@ -34,18 +35,24 @@ build:
 test:
 	scripts/test.sh
 
-# Operator tokens, against the database `make run` uses: `make token NAME=ops`.
-token: release
+# The release build saying nothing unless it fails, for commands whose output is their result.
+quiet-release:
+	@scripts/install-deps.sh run $(STORE) >&2
+	@out="$$($(SWIFT) build -c release --product people-api 2>&1)" || { printf '%s\n' "$$out" >&2; exit 1; }
+
+# Operator tokens, against the database `make run` uses: `make token NAME=ops`. Only the
+# result is on stdout: TOKEN=$$(make token NAME=ops) holds the token alone.
+token: quiet-release
 	@scripts/token.sh create "$(NAME)"
 
-token-revoke: release
+token-revoke: quiet-release
 	@scripts/token.sh revoke "$(NAME)"
 
-token-list: release
+token-list: quiet-release
 	@scripts/token.sh list
 
 # The responders of a running `make run`, from their scoreboard: `make status WATCH=1` refreshes in place.
-status:
+status: quiet-release
 	@.build/release/people-api status --scoreboard "$(DATA_DIR)/run/people-api.scoreboard" $(if $(WATCH),--watch)
 
 bench:

@@ -18,8 +18,9 @@ case "${1:-run}" in
     # iproute2: the several-hosts test builds network namespaces with `ip netns`. prometheus (and its
     # promtool) scrapes and lints /api/metrics; logrotate rotates the logs under load; php-fpm is the
     # benchmark's peer, which the benchmark's smoke run in `make test` keeps from rotting.
+    # ssl-cert: the snakeoil certificate the HTTPS test serves (make-ssl-cert generate-default-snakeoil).
     test) packages+=(chromium chromium-driver python3-venv wrk systemd postgresql iproute2 prometheus logrotate
-                     php8.2-fpm php8.2-sqlite3) ;;
+                     php8.2-fpm php8.2-sqlite3 ssl-cert) ;;
     bench) packages+=(wrk postgresql php8.2-fpm php8.2-sqlite3) ;;
     *) echo "usage: $0 run|test|bench [postgres]" >&2; exit 2 ;;
 esac

@@ -4,7 +4,12 @@
 #   scripts/render-nginx.sh RUN_DIR   nginx.conf + the site into RUN_DIR, for an unprivileged
 #                                     nginx keeping its pid, logs and temp files there
 #                                     (`make run`, the tests, the benchmark)
-#   scripts/render-nginx.sh --site    the site alone on stdout, for /etc/nginx/sites-available
+#   scripts/render-nginx.sh --site    the site alone on stdout, for /etc/nginx/sites-available:
+#                                     HTTPS on 443, and port 80 redirecting to it
+#   scripts/render-nginx.sh --site --check
+#                                     renders the site with the same settings inside an http {}
+#                                     of its own in a temporary folder and runs `nginx -t` on it:
+#                                     needs no root and writes nothing under /etc or /var
 #
 # Settings (environment), with the RUN_DIR defaults; --site defaults in brackets:
 #   LISTEN        127.0.0.1:$PORT, PORT 8080            [80; PORT, a development setting, is not read]
@@ -21,13 +26,44 @@
 #   LOG_DIR       RUN_DIR                               [/var/log/nginx]
 #   STATUS_LISTEN the operators' server (stub_status, each host's /api/metrics):
 #                 unix:RUN_DIR/nginx-status.sock        [127.0.0.1:9180]
+# --site only (make run stays on plain HTTP on 127.0.0.1):
+#   TLS           on: LISTEN is HTTPS (TLS 1.2 and 1.3 only, HSTS); off: plain HTTP    [on]
+#   LISTEN        [443]; HTTP_LISTEN, where plain HTTP answers 308 to https: [80], off for none
+#   SSL_CERTIFICATE      [/etc/ssl/certs/ssl-cert-snakeoil.pem]   (certbot: /etc/letsencrypt/live/NAME/fullchain.pem)
+#   SSL_CERTIFICATE_KEY  [/etc/ssl/private/ssl-cert-snakeoil.key] (certbot: /etc/letsencrypt/live/NAME/privkey.pem)
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")/.." && pwd)"
+if [ "${1:-}" = "--site" ] && [ "${2:-}" = "--check" ]; then
+    # The site inside a minimal nginx.conf, every file nginx would write in a temporary folder.
+    check_dir="$(mktemp -d /tmp/people-api-site-check.XXXXXX)"
+    trap 'rm -rf "$check_dir"' EXIT
+    [ -n "${CONF_DIR:-}" ] && [ -f "$CONF_DIR/people-api-fastcgi-params" ] || {
+        cp "$here/nginx/people-api-fastcgi-params" "$check_dir/"; CONF_DIR="$check_dir"; }
+    CONF_DIR="$CONF_DIR" LOG_DIR="$check_dir" "$0" --site > "$check_dir/people-api-site.conf"
+    mkdir -p "$check_dir/temp"
+    {
+        echo "pid $check_dir/nginx.pid; error_log $check_dir/error.log;"
+        echo "events {}"
+        echo "http {"
+        for temp in client_body fastcgi proxy uwsgi scgi; do echo "    ${temp}_temp_path $check_dir/temp/$temp;"; done
+        echo "    include $check_dir/people-api-site.conf;"
+        echo "}"
+    } > "$check_dir/nginx.conf"
+    if ! report="$(nginx -t -q -p "$check_dir" -c "$check_dir/nginx.conf" 2>&1)"; then
+        echo "!!! the rendered site does not pass nginx -t:" >&2
+        echo "$report" | sed "s|$check_dir/people-api-site.conf|the site|g" >&2
+        exit 1
+    fi
+    echo "The site passes nginx -t (TLS ${TLS:-on})."
+    exit 0
+fi
 if [ "${1:-}" = "--site" ]; then
     mode=site
     run_dir=""
-    : "${LISTEN:=80}" "${UPSTREAM:=unix:/run/people-api/people-api.sock}"
+    : "${TLS:=on}"
+    if [ "$TLS" = "on" ]; then : "${LISTEN:=443}"; else : "${LISTEN:=80}"; fi
+    : "${UPSTREAM:=unix:/run/people-api/people-api.sock}"
     : "${WEB_ROOT:=/srv/people-api}" "${CONF_DIR:=/etc/nginx}" "${LOG_DIR:=/var/log/nginx}"
     : "${STATUS_LISTEN:=127.0.0.1:9180}"
 else
@@ -98,8 +134,30 @@ render() {
         "$1"
 }
 
-if [ "$mode" = "site" ]; then
+if [ "$mode" = "site" ] && [ "$TLS" != "on" ]; then
     render "$here/nginx/people-api-site.conf.template"
+    exit 0
+fi
+if [ "$mode" = "site" ]; then
+    # HTTPS: the listen line gains ssl and the certificate; HSTS goes on every answer (at the
+    # server level, and beside each location's own add_header, which would otherwise hide it).
+    certificate="${SSL_CERTIFICATE:-/etc/ssl/certs/ssl-cert-snakeoil.pem}"
+    key="${SSL_CERTIFICATE_KEY:-/etc/ssl/private/ssl-cert-snakeoil.key}"
+    hsts='add_header Strict-Transport-Security "max-age=63072000" always;'
+    tls="listen $LISTEN ssl;\n    ssl_certificate $certificate;\n    ssl_certificate_key $key;"
+    tls+="\n    ssl_protocols TLSv1.2 TLSv1.3;\n    ssl_prefer_server_ciphers off;"
+    tls+="\n    ssl_session_cache shared:people_api_tls:10m;\n    ssl_session_timeout 1d;\n    $hsts"
+    render "$here/nginx/people-api-site.conf.template" \
+        | sed -e "s|^\(\s*\)listen $LISTEN;|\1${tls//|/\\|}|" \
+              -e "s|^\(\s*\)add_header X-Content-Type-Options nosniff always;|&\n\1$hsts|"
+    if [ "${HTTP_LISTEN:-80}" != "off" ]; then
+        # Plain HTTP only points to HTTPS: 308 keeps a POST a POST (a 301 may turn it into a GET).
+        https_port="${LISTEN##*:}"; https_port="${https_port%% *}"
+        [ "$https_port" = 443 ] && https_port="" || https_port=":$https_port"
+        printf '\n# Plain HTTP: every request, the page and /api/ alike, is sent to HTTPS.\n'
+        printf 'server {\n    listen %s;\n    server_name _;\n    server_tokens off;\n' "${HTTP_LISTEN:-80}"
+        printf '    return 308 https://$host%s$request_uri;\n}\n' "$https_port"
+    fi
     exit 0
 fi
 mkdir -p "$run_dir/temp"

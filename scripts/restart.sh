@@ -24,7 +24,15 @@ running() {
 
 initial="$(children)"
 known=" $initial "
+# The responder itself: PID when it is one, its child when PID is make run's wrapper.
+responder_of() {
+    local pid="$1" child
+    [ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = "$(readlink -f /bin/bash)" ] || { echo "$pid"; return; }
+    child="$(cat "/proc/$pid/task/$pid/children" 2>/dev/null | awk '{print $1}')"
+    echo "${child:-$pid}"
+}
 for old in $initial; do
+    old_responder="$(responder_of "$old")"
     kill -TERM "$old" 2>/dev/null || continue
     replacement=""
     for _ in $(seq 1 600); do  # at most 60 s: in-flight requests finish first
@@ -37,5 +45,6 @@ for old in $initial; do
     done
     [ -n "$replacement" ] || { echo "!!! responder $old was not replaced within 60 s" >&2; exit 1; }
     known="$known$replacement "
-    echo "people-api: responder $old replaced by $replacement"
+    # Under make run each responder runs under a reporting wrapper: name the responders themselves.
+    echo "people-api: responder $old_responder replaced by $(responder_of "$replacement")"
 done

@@ -4,6 +4,7 @@
 #   scripts/token.sh create|revoke NAME      scripts/token.sh list
 # A new token is printed alone on the last line of output, so scripts can take it with `tail -1`.
 set -euo pipefail
+umask 077
 here="$(cd "$(dirname "$0")/.." && pwd)"
 binary="${BINARY:-$here/.build/release/people-api}"
 database="$("$here/scripts/database.sh")"
@@ -13,14 +14,21 @@ if [ "${STORE:-sqlite}" = "postgres" ] && [ -z "${DATABASE_URL:-}" ] && [ ! -f "
     exit 1
 fi
 
+# A URL goes in the environment: a command line is visible to every local user.
+database_args=()
+case "$database" in
+    postgres://*|postgresql://*) export PEOPLE_API_DATABASE_URL="$database" ;;
+    *) database_args=(--database "$database") ;;
+esac
+
 action="${1:-}"
 case "$action" in
     create|revoke)
         name="${2:-}"
         if [ -z "$name" ]; then echo "usage: make token NAME=ops (or make token-revoke NAME=ops)" >&2; exit 2; fi
-        exec "$binary" token "$action" "$name" --database "$database" ;;
+        exec "$binary" token "$action" "$name" "${database_args[@]}" ;;
     list)
-        exec "$binary" token list --database "$database" ;;
+        exec "$binary" token list "${database_args[@]}" ;;
     *)
         echo "usage: $0 create|revoke NAME | list" >&2; exit 2 ;;
 esac

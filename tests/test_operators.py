@@ -33,11 +33,22 @@ def test_an_anonymous_client_can_create_and_nothing_else(stack):
     assert Api(stack).get(f"/api/people/{created.json()['id']}").status_code == 200
 
 
-@pytest.mark.parametrize("authorization", ["Bearer wrong", "Bearer " + "A" * 43, "Basic dXNlcjpwYXNz", "Bearer", "Bearer a b"])
+@pytest.mark.parametrize("authorization", ["Bearer wrong", "Bearer " + "A" * 43, "Basic dXNlcjpwYXNz", "Bearer a b"])
 def test_a_bad_token_is_401_invalid_token(stack, authorization):
     response = requests.get(stack.url + "/api/people", headers={"Authorization": authorization}, timeout=10)
-    assert_envelope(response, 401, "UNAUTHORIZED")
+    error = assert_envelope(response, 401, "UNAUTHORIZED")
     assert response.headers["WWW-Authenticate"] == INVALID
+    assert error["message"] == "The operator token is unknown or has been revoked (or is not a bearer token)."
+
+
+@pytest.mark.parametrize("authorization", [None, "Bearer", "Bearer "])
+def test_no_token_after_bearer_is_told_apart_from_a_wrong_one(stack, authorization):
+    """`curl -H "Authorization: Bearer $TOKEN"` with TOKEN unset sends `Bearer` alone."""
+    headers = {} if authorization is None else {"Authorization": authorization}
+    response = requests.get(stack.url + "/api/people", headers=headers, timeout=10)
+    error = assert_envelope(response, 401, "UNAUTHORIZED")
+    assert response.headers["WWW-Authenticate"] == CHALLENGE
+    assert error["message"] == "No operator token was sent: send Authorization: Bearer <token>."
 
 
 def test_method_and_accept_come_before_the_token(stack):

@@ -102,6 +102,13 @@ def test_a_valid_person_appears_at_the_top(browser, page_stack):
     person_id = first.get_attribute("data-id")
     assert "Grace Hopper" in first.text and person_id in first.text
     assert "age 85" in first.text
+    assert f"Record ID {person_id}" in first.text
+    # The id keeps clear of the card's edge, at 375 px too; the page says what it is for.
+    gap = browser.execute_script("""const id = document.querySelector('#people li .person-id').getBoundingClientRect();
+        const card = document.querySelector('#people').closest('.card').getBoundingClientRect();
+        return card.right - id.right;""")
+    assert gap >= 12, gap
+    assert "directory of people" in browser.find_element(By.CSS_SELECTOR, ".intro").text
     status = browser.find_element(By.ID, "form-status")
     assert status.text == "Added Grace Hopper." and "success" in status.get_attribute("class")
     fetched = operator_get(page_stack, f"/api/people/{person_id}").json()
@@ -121,6 +128,8 @@ def test_all_field_errors_show_then_clear(browser, page_stack):
     assert browser.find_element(By.NAME, "name").get_attribute("aria-invalid") == "true"
     assert browser.switch_to.active_element.get_attribute("name") == "name"
     assert browser.execute_script("return window.__sameDocument === true")
+    # A 422 has its summary too, as a 409 has: what happened above, what to fix beside each field.
+    assert browser.find_element(By.ID, "form-error").text == "The person could not be created: 3 fields are invalid."
     screenshot(browser, "field-errors")
     fill(browser, "Fixed Name", email, "40")
     submit(browser)
@@ -138,6 +147,7 @@ def test_duplicate_email_shows_both_messages(browser, page_stack):
     submit(browser)
     WebDriverWait(browser, 10).until(lambda d: d.find_element(By.ID, "form-error").text != "")
     assert "already exists" in browser.find_element(By.ID, "form-error").text
+    assert "Nothing was added: change the marked field" in browser.find_element(By.ID, "form-error").text
     assert "already taken" in error_for(browser, "email")
     screenshot(browser, "duplicate")
 
@@ -230,7 +240,7 @@ def test_a_wrong_token_gets_a_readable_message(browser, page_stack):
     open_page(browser, page_stack)
     enter_token(browser, "not-a-real-token")
     WebDriverWait(browser, 10).until(lambda d: d.find_element(By.ID, "operator-error").text != "")
-    assert "not accepted" in browser.find_element(By.ID, "operator-error").text
+    assert browser.find_element(By.ID, "operator-error").text == "The operator token is unknown or has been revoked (or is not a bearer token)."
     assert browser.execute_script("return sessionStorage.getItem('people-api.operator-token')") is None
     screenshot(browser, "operator-refused")
 
@@ -245,7 +255,13 @@ def test_an_operator_sees_everyone_pages_through_and_erases(browser, page_stack)
     assert "Everyone" in browser.find_element(By.ID, "people-heading").text
     assert browser.execute_script("return sessionStorage.getItem('people-api.operator-token')") is not None
     assert browser.execute_script("return localStorage.length") == 0
+    # The token field is emptied once taken: the panel says a token is in use.
+    assert "An operator token is in use in this tab" in browser.find_element(By.ID, "operator-status").text
+    assert browser.find_element(By.CSS_SELECTOR, 'label[for="token"]').text == "Another operator token"
     screenshot(browser, "operator")
+    browser.execute_script("document.getElementById('operator').scrollIntoView({block: 'center'})")
+    screenshot(browser, "operator-panel")
+    browser.execute_script("window.scrollTo(0, 0)")
     total = len(operator_get(page_stack, "/api/people?limit=100").json()["items"])
     for _ in range(20):
         more = browser.find_element(By.ID, "more")
@@ -263,6 +279,11 @@ def test_an_operator_sees_everyone_pages_through_and_erases(browser, page_stack)
     browser.find_element(By.CSS_SELECTOR, f'#people li[data-id="{victim}"] [data-action="erase"]').click()
     WebDriverWait(browser, 10).until(lambda d: victim not in listed_ids(d))
     assert operator_get(page_stack, f"/api/people/{victim}").status_code == 404
+    # Said in words, in a status region a screen reader announces, not only by focus moving.
+    assert browser.find_element(By.ID, "list-status").text.startswith("Erased Listed 24 <")
+    assert browser.find_element(By.ID, "list-status").get_attribute("role") == "status"
+    browser.execute_script("document.getElementById('list-status').scrollIntoView({block: 'center'})")
+    screenshot(browser, "erased")
     # Declining the confirmation erases nothing.
     kept = ids[-2]
     browser.execute_script("window.confirm = () => false;")

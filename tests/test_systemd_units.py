@@ -39,6 +39,15 @@ def test_socket_activation_hands_the_socket_over_as_fd_0():
 def test_an_application_host_serves_the_shared_database_to_the_nginx_host_only():
     service = (PRODUCTION / "application-host/people-api.service").read_text()
     settings = (PRODUCTION / "application-host/people-api.env.example").read_text()
-    assert "--database ${DATABASE_URL}" in service and "EnvironmentFile=/etc/people-api/people-api.env" in service
+    # The URL (with its password) reaches the responders in their environment, never their command line.
+    exec_start = [line for line in service.splitlines() if line.startswith("ExecStart=")]
+    assert exec_start and all("DATABASE_URL" not in line and "--database " not in line for line in exec_start)
+    assert "EnvironmentFile=/etc/people-api/people-api.env" in service and "UMask=0077" in service
     assert "StandardInput=socket" in service and "Restart=always" in service
     assert "DATABASE_URL=postgresql://" in settings and "FCGI_WEB_SERVER_ADDRS=" in settings
+
+
+@pytest.mark.parametrize("name", ["standalone", "socket-activation"])
+def test_the_state_directory_is_the_services_alone(name):
+    service = UNIT_SETS[name][-1].read_text()
+    assert "StateDirectoryMode=0700" in service and "UMask=0077" in service

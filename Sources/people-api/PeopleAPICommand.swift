@@ -11,9 +11,12 @@ struct PeopleAPICommand: ParsableCommand {
             `people-api token` manages the operator tokens that reading and erasing people need.
 
             Examples:
-              people-api --listen var/people-api.sock
-              people-api serve --listen 127.0.0.1:9000 --database /srv/people/people.sqlite
-              people-api token create ops --database /srv/people/people.sqlite
+              people-api serve --listen unix:/run/people-api/people-api.sock --database /var/lib/people-api/people.sqlite
+              people-api token create ops --database /var/lib/people-api/people.sqlite
+              PEOPLE_API_DATABASE_URL=postgresql://people_api:secret@db/people people-api serve --listen 127.0.0.1:9000
+
+            The database is never assumed: give --database, --database-url-file, or \
+            PEOPLE_API_DATABASE_URL (or DATABASE_URL). Files and folders it creates are 0600 and 0700.
             """,
         version: version,
         subcommands: [ServeCommand.self, TokenCommand.self, StatusCommand.self],

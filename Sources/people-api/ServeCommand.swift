@@ -24,7 +24,7 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .long, help: "Worker threads; each serves one FastCGI connection at a time.")
     var workers = ServerConfiguration.defaultWorkerCount
 
-    @Option(name: .long, help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error or critical.", valueName: "level"))
+    @Option(name: .long, help: ArgumentHelp("The least severe lines to log.", valueName: "level"))
     var logLevel: Logger.Level = .info
 
     @Option(name: .long, help: "Seconds a FastCGI connection may stay silent before it is dropped.")
@@ -41,6 +41,15 @@ struct ServeCommand: ParsableCommand {
         }
         guard (1...1024).contains(workers) else { throw ValidationError("--workers must be from 1 to 1024.") }
         guard idleTimeout >= 0 else { throw ValidationError("--idle-timeout must not be negative.") }
+        // Checked before the database is opened, so that a mistaken start creates nothing.
+        if listen == nil && !Self.standardInputIsASocket() {
+            throw ValidationError("Nothing to serve: without --listen the responder serves the socket it inherits as file descriptor 0, and fd 0 is not a socket. Give --listen 127.0.0.1:9000 (or unix:PATH), or start it under spawn-fcgi or systemd socket activation.")
+        }
+    }
+
+    private static func standardInputIsASocket() -> Bool {
+        var status = stat()
+        return fstat(0, &status) == 0 && (status.st_mode & S_IFMT) == S_IFSOCK
     }
 
     /// A supervisor (multiwatch, systemd) restarts a responder the moment it exits: one that
@@ -69,7 +78,7 @@ struct ServeCommand: ParsableCommand {
         do {
             stores = try store.open(connectNow: false)
         } catch {
-            logger.critical("cannot open the database", metadata: ["database": "\(store.displayName)", "error": "\(error)"])
+            logger.critical("cannot open the database", metadata: ["database": "\(store.displayName)", "error": "\(store.scrubbed("\(error)"))"])
             throw Self.failedToStart()
         }
         let server = FastCGIServer(

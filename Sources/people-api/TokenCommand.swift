@@ -20,7 +20,7 @@ struct TokenCommand: ParsableCommand {
         @OptionGroup var store: StoreOptions
 
         func run() throws {
-            let token = try store.withTokens { try $0.create(name: name) }
+            let token = try store.withTokens(mayCreateDatabase: true) { try $0.create(name: name) }
             printError("Created the operator token '\(name)'. It is shown only now; send it as Authorization: Bearer <token>.")
             print(token)
         }
@@ -33,6 +33,7 @@ struct TokenCommand: ParsableCommand {
 
         func run() throws {
             let tokens = try store.withTokens { try $0.list() }
+            if tokens.isEmpty { printError("No operator tokens yet; create one with: people-api token create NAME") }
             for token in tokens { print("\(token.name)\t\(token.createdAt)") }
         }
     }
@@ -54,9 +55,15 @@ struct TokenCommand: ParsableCommand {
 
 extension StoreOptions {
     /// Runs a token operation, turning the store's refusals into one clear line and exit status 1.
-    func withTokens<T>(_ operation: (OperatorTokens) throws -> T) throws -> T {
+    /// Only `create` may create the SQLite file `--database` names, and says so; `list` and
+    /// `revoke` refuse a missing one.
+    func withTokens<T>(mayCreateDatabase: Bool = false, _ operation: (OperatorTokens) throws -> T) throws -> T {
         do {
-            return try operation(OperatorTokens(store: try open().tokens))
+            let location = try location()
+            let isNew = !Self.isPostgreSQL(location) && !FileManager.default.fileExists(atPath: location)
+            let tokens = OperatorTokens(store: try open(mustExist: !mayCreateDatabase).tokens)
+            if isNew { printError("Created a new, empty database at \(location) (--database named it).") }
+            return try operation(tokens)
         } catch let error as OperatorTokenError {
             switch error {
             case .nameTaken(let name): printError("A token named '\(name)' already exists; revoke it first or choose another name.")
@@ -65,10 +72,10 @@ extension StoreOptions {
             }
             throw ExitCode.failure
         } catch RepositoryError.unavailable(let reason) {
-            printError("people-api token: the database cannot be reached: \(reason)")
+            printError("people-api token: the database cannot be reached: \(scrubbed(reason))")
             throw ExitCode.failure
         } catch {
-            printError("people-api token: \(error)")
+            printError("people-api token: \(scrubbed("\(error)"))")
             throw ExitCode.failure
         }
     }

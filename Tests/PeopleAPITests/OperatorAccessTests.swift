@@ -55,13 +55,20 @@ import Testing
     }
 
     @Test("a token that is wrong, malformed or of another scheme is 401 invalid_token", arguments: [
-        "Bearer wrong-token", "Bearer", "Bearer ", "Bearer a b", "Basic YWxhZGRpbjpvcGVuc2VzYW1l", "bearer",
+        "Bearer wrong-token", "Bearer a b", "Basic YWxhZGRpbjpvcGVuc2VzYW1l",
         "Bearer \u{e9}t\u{e9}", "Bearer =abc", "Bearer " + String(repeating: "x", count: 600),
     ])
     func invalid(authorization: String) {
         let response = send("GET", "/api/people", authorization: authorization)
         #expect(response.status == 401)
         #expect(response.header("WWW-Authenticate") == #"Bearer realm="people-api", error="invalid_token""#)
+    }
+
+    @Test("`Bearer` with nothing after it (an empty $TOKEN) is told it sent no token", arguments: ["Bearer", "Bearer ", "bearer", "  "])
+    func noTokenAfterBearer(authorization: String) {
+        let response = send("GET", "/api/people", authorization: authorization)
+        #expect(response.status == 401)
+        #expect(response.header("WWW-Authenticate") == #"Bearer realm="people-api""#)
     }
 
     @Test func theSchemeIsCaseInsensitive() {

@@ -20,12 +20,15 @@
   const listHeading = document.getElementById("people-heading");
   const listNote = document.getElementById("list-note");
   const listError = document.getElementById("list-error");
+  const listStatus = document.getElementById("list-status");
+  const operatorStatus = document.getElementById("operator-status");
   const emptyNote = document.getElementById("people-empty");
   const moreButton = document.getElementById("more");
   const operatorForm = document.getElementById("operator");
   const operatorError = document.getElementById("operator-error");
   const operatorSubmit = document.getElementById("operator-submit");
   const operatorLeave = document.getElementById("operator-leave");
+  const operatorTokenLabel = document.querySelector('label[for="token"]');
 
   let nextCursor = null;
   let inFlight = false;
@@ -164,8 +167,10 @@
       if (!(result.networkFailure || result.status >= 500)) pendingRetry = null;
       const errors = result.error && result.error.errors ? result.error.errors : {};
       const firstInvalid = showFieldErrors(errors);
-      const onlyFields = result.status === 422 && result.error && result.error.code === "VALIDATION_ERROR";
-      if (!onlyFields) formError.textContent = result.message;
+      // The banner says what happened and what to do (a 422 counts the fields; a 409 gives its
+      // reason); each field says what is wrong with it.
+      const next = firstInvalid && result.status !== 422 ? "Nothing was added: change the marked field and try again." : "";
+      formError.textContent = [result.message, next, formError.textContent].filter(Boolean).join(" ");
       submitButton.disabled = false;
       (firstInvalid || submitButton).focus();
     } finally {
@@ -207,7 +212,8 @@
     meta.textContent = details.join(" · ");
     const id = document.createElement("span");
     id.className = "person-id";
-    id.textContent = "id " + person.id;
+    id.textContent = "Record ID " + person.id;
+    id.title = "The identifier the server gave this record (what an operator quotes to find or erase it)";
     item.append(name, email, meta, id);
     if (options.erasable) {
       const erase = document.createElement("button");
@@ -228,6 +234,7 @@
   }
 
   function showTabList(newID) {
+    listStatus.textContent = "";
     listHeading.textContent = "Added from this tab";
     listNote.textContent = "Only the people you add here are shown, and only in this tab.";
     emptyNote.textContent = "No one yet. People you add above appear here.";
@@ -278,6 +285,7 @@
     const next = item.nextElementSibling || item.previousElementSibling;
     item.remove();
     updateEmpty();
+    listStatus.textContent = "Erased " + person.name + " <" + person.email + ">.";
     (next || listHeading).focus();
   }
 
@@ -285,7 +293,7 @@
 
   function refuseToken(message) {
     save(TOKEN_KEY, null);
-    operatorError.textContent = "The token was not accepted: " + message;
+    operatorError.textContent = message;
     showOperatorControls(false);
     showTabList(null);
     operatorForm.elements.token.focus();
@@ -294,6 +302,9 @@
   function showOperatorControls(active) {
     operatorLeave.hidden = !active;
     operatorSubmit.textContent = active ? "Use another token" : "Show everyone";
+    // The field is emptied once a token is taken: say that one is in use.
+    operatorStatus.textContent = active ? "An operator token is in use in this tab. Paste another one to switch, or stop the operator view." : "";
+    operatorTokenLabel.textContent = active ? "Another operator token" : "Operator token";
   }
 
   async function enterOperatorView(event) {

@@ -5,7 +5,9 @@ struct OperatorAuthenticator: Sendable {
     /// The name of the token presented as `Authorization: Bearer <token>`; otherwise throws
     /// `APIError.unauthorized`, saying whether any credential was sent.
     func authenticate(authorization: String?) throws -> String {
-        guard let authorization, !authorization.isEmpty else { throw APIError.unauthorized(credentialsSent: false) }
+        // `Bearer` with nothing after it (a script's empty $TOKEN) sent no token either.
+        guard let authorization, ![[], ["bearer"]].contains(authorization.split(separator: " ").map { $0.lowercased() })
+        else { throw APIError.unauthorized(credentialsSent: false) }
         guard let token = Self.bearerToken(authorization) else { throw APIError.unauthorized(credentialsSent: true) }
         let digest = OperatorToken.digest(token)
         // Every stored digest is compared, each in constant time: the time taken says

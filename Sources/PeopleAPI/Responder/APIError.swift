@@ -41,8 +41,8 @@ public enum APIError: Error, Equatable {
             return Details(status: 400, code: "BAD_REQUEST", message: why)
         case .unauthorized(let credentialsSent):
             return Details(status: 401, code: "UNAUTHORIZED",
-                           message: credentialsSent ? "The operator token is not valid; it may have been revoked."
-                                                    : "This needs an operator token: send Authorization: Bearer <token>.",
+                           message: credentialsSent ? "The operator token is unknown or has been revoked (or is not a bearer token)."
+                                                    : "No operator token was sent: send Authorization: Bearer <token>.",
                            headers: [("WWW-Authenticate", #"Bearer realm="people-api""# + (credentialsSent ? #", error="invalid_token""# : ""))])
         case .notFound:
             return Details(status: 404, code: "NOT_FOUND", message: "Nothing was found at this address.")
