@@ -26,6 +26,8 @@ let package = Package(
         .target(name: "CScoreboard"),
         // The host's metrics: a shared-memory file of per-process slots, its hooks and its exposition.
         .target(name: "Scoreboard", dependencies: ["CScoreboard"]),
+        // How many worker threads run request work at once; a thread waiting on a disk sync steps aside.
+        .target(name: "WorkerSlots"),
         // A FastCGI responder server: sockets, worker threads, request and response values.
         .target(
             name: "FastCGI",
@@ -33,6 +35,7 @@ let package = Package(
                 "CFastCGI",
                 "HTTPMessages",
                 "Scoreboard",
+                "WorkerSlots",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -54,6 +57,7 @@ let package = Package(
             dependencies: [
                 "PeopleAPI",
                 "Scoreboard",
+                "WorkerSlots",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),

@@ -5,7 +5,8 @@ behind the same nginx settings (the floor cost of FastCGI). Ratios to the minima
 figures that count; absolute numbers drift on shared machines.
 
 Environment: BENCH_SMOKE=1 (a few seconds, for `make test`), BENCH_DURATION (seconds, 10),
-BENCH_WORKERS (4, the responder's default), BENCH_BINARY (.build/release/people-api), BENCH_LARGE=0 to skip the 1,000,000-people run,
+BENCH_WORKERS (the responder's own default unless set: 16 threads, 4 taking requests at once; the minimal
+responder runs 4 threads), BENCH_BINARY (.build/release/people-api), BENCH_LARGE=0 to skip the 1,000,000-people run,
 BENCH_BEFORE_BINARY (an earlier build's creates beside this one's),
 BENCH_SOAK=1 to add 2,000,000 mixed requests and report how the responder's RSS grew after the first 100,000.
 The PHP-FPM peer (bench/php_fpm.py): bench/php/person.php on php8.2-fpm (`pm = static`, BENCH_PHP_CHILDREN
@@ -42,7 +43,9 @@ SMOKE = os.environ.get("BENCH_SMOKE") == "1"
 DURATION = 1 if SMOKE else int(os.environ.get("BENCH_DURATION", "10"))
 WARMUP = 0 if SMOKE else 2
 CONNECTIONS = [16] if SMOKE else [16, 64]
-WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
+# None: the responder's own default. The minimal responder (the floor) runs 4 threads, as it always has.
+WORKERS = int(os.environ["BENCH_WORKERS"]) if os.environ.get("BENCH_WORKERS") else None
+MINIMAL_THREADS = 4
 LARGE = not SMOKE and os.environ.get("BENCH_LARGE", "1") == "1"
 SOAK = not SMOKE and os.environ.get("BENCH_SOAK") == "1"
 PHP_CHILDREN = int(os.environ.get("BENCH_PHP_CHILDREN", "16"))
@@ -243,7 +246,7 @@ def main():
                         keep_conn="off", binary=str(RELEASE))
         started.append(control)
         control.start()
-        minimal = subprocess.Popen([str(MINIMAL), f"{product.dir}/minimal.sock", str(WORKERS)])
+        minimal = subprocess.Popen([str(MINIMAL), f"{product.dir}/minimal.sock", str(MINIMAL_THREADS)])
         bare_nginx = None
         peers = contextlib.ExitStack()
         try:
@@ -378,7 +381,7 @@ def report(results, rss, minimal_rss):
                      "" if bare_floor is None else f"{measured['rps'] / bare_floor:.2f}"])
     commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     lines = [f"people-api benchmark, commit {commit}, {datetime.datetime.now().isoformat(timespec='seconds')}, "
-             f"{DURATION}s per run, {WORKERS} workers, Unix socket" + (" (smoke)" if SMOKE else ""), "",
+             f"{DURATION}s per run, {WORKERS or 'the default'} workers, Unix socket" + (" (smoke)" if SMOKE else ""), "",
              "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
     lines += ["", f"responder peak RSS: {rss:.1f} MiB (minimal responder: {minimal_rss:.1f} MiB)"]

@@ -48,7 +48,7 @@ class Stack:
     """
 
     def __init__(self, rate_limit: int = 0, read_timeout: str = "30s", upstream: str | None = None, responder: bool = True,
-                 binary: str = BINARY, workers: int = 4, extra_locations: str = "", database_dir: Path | None = None,
+                 binary: str = BINARY, workers: int | None = None, extra_locations: str = "", database_dir: Path | None = None,
                  responder_args: tuple = (), client_timeout: str = "10s", processes: int | None = None,
                  database: str | None = None, keep_conn: str | None = None, supervised: bool = False):
         self.dir = Path(tempfile.mkdtemp(prefix="people-it-"))
@@ -106,7 +106,9 @@ class Stack:
         assert self.responder is None or self.responder.poll() is not None
         self._close_log()
         self.log = open(self.log_path, "ab")
-        serve = [self.binary, "serve", "--database", str(self.database), "--workers", str(self.workers)] + self.responder_args
+        # The binary's own worker settings unless a test asks for a number of workers.
+        workers = ["--workers", str(self.workers), "--running-workers", str(self.workers)] if self.workers else []
+        serve = [self.binary, "serve", "--database", str(self.database)] + workers + self.responder_args
         if self.supervised:
             # spawn-fcgi execs multiwatch in its own process: that one PID stops them all.
             command = ["spawn-fcgi", "-n", "-s", str(self.socket_path), "-M", "0660", "--",

@@ -18,7 +18,8 @@ from stack import running_stack
 @pytest.fixture(scope="module")
 def responder():
     # A short idle timeout: attacks that leave a connection half-sent are dropped sooner.
-    with running_stack(rate_limit=0, responder_args=("--idle-timeout", "2")) as stack:
+    # Four workers, all taking requests: the attacks below count on how many there are.
+    with running_stack(rate_limit=0, workers=4, responder_args=("--idle-timeout", "2")) as stack:
         yield stack
 
 

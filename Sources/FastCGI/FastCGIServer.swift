@@ -5,6 +5,7 @@ import Foundation
 import Logging
 import Scoreboard
 import Synchronization
+import WorkerSlots
 
 /// A fixed pool of worker threads behind a front door (`FrontDoor`): every connection waits in
 /// one `epoll` set until it has a request to read; the idle workers wait on that set, and the
@@ -51,10 +52,12 @@ public final class FastCGIServer: Sendable {
     public func run() {
         guard let door = frontDoor.withLock({ $0 }) else { return }
         let finished = DispatchGroup()
+        let slots = WorkerSlots(count: min(configuration.runningWorkers, configuration.workerCount))
         for index in 0..<max(1, configuration.workerCount) {
             finished.enter()
             start("fcgi-worker-\(index)") { [self] in
-                serveRequests(from: door)
+                slots.adoptOnThisThread()
+                serveRequests(from: door, slots: slots)
                 finished.leave()
             }
         }
@@ -64,6 +67,7 @@ public final class FastCGIServer: Sendable {
             finished.leave()
         }
         finished.wait()
+        withExtendedLifetime(slots) {}
     }
 
     private func start(_ name: String, _ body: @escaping @Sendable () -> Void) {
@@ -87,7 +91,7 @@ public final class FastCGIServer: Sendable {
         frontDoor.withLock { $0 }?.stop()
     }
 
-    private func serveRequests(from door: FrontDoor) {
+    private func serveRequests(from door: FrontDoor, slots: WorkerSlots) {
         let request = UnsafeMutablePointer<FCGX_Request>.allocate(capacity: 1)
         defer { request.deallocate() }
         // No listening socket: this request only ever reads connections the front door hands it.
@@ -97,9 +101,14 @@ public final class FastCGIServer: Sendable {
         }
         let arrival = RequestArrival(maxParamsBytes: configuration.maxParamsBytes)
         var peeked = [UInt8](repeating: 0, count: 16 * 1024)
-        while let (fd, since) = door.nextConnection() {
+        // A slot before waiting for a connection: only as many workers take requests as there are
+        // slots, and a worker waiting on a disk sync lets another take the next (`WorkerSlots`).
+        while slots.takeForNextRequest(), let (fd, since) = door.nextConnection() {
             Metrics.workerBusy()
-            defer { Metrics.workerIdle() }
+            defer {
+                Metrics.workerIdle()
+                slots.giveBackIfHeld()
+            }
             switch arrival.look(at: fd, buffer: &peeked) {
             case .arrived:
                 break
@@ -133,6 +142,7 @@ public final class FastCGIServer: Sendable {
             request.pointee.ipcFd = -1
             door.release(fd, keep: keep)
         }
+        slots.giveBackIfHeld()
         FCGX_Free(request, 0)
     }
 

@@ -3,6 +3,7 @@ import Dispatch
 import GRDB
 import Scoreboard
 import Synchronization
+import WorkerSlots
 
 /// Runs writes from many threads as few transactions: whoever finds no batch in
 /// progress leads, commits every write that is waiting in one transaction, and hands
@@ -53,11 +54,15 @@ final class GroupCommitWriter: Sendable {
             queue.batchInProgress = true
             return true
         }
-        if !leads {
-            pending.ready.wait()
-            if pending.leadsNextBatch { lead(as: pending) }
-        } else {
-            lead(as: pending)
+        // Waiting for the batch, or committing it (mostly the WAL's sync), this worker gives its
+        // slot to another request, which can then join the next batch.
+        WorkerSlots.waitingOnIO {
+            if !leads {
+                pending.ready.wait()
+                if pending.leadsNextBatch { lead(as: pending) }
+            } else {
+                lead(as: pending)
+            }
         }
         guard let result = pending.result else { throw RepositoryError.unavailable("write was not run") }
         return try result.get()

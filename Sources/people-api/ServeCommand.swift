@@ -21,8 +21,11 @@ struct ServeCommand: ParsableCommand {
     @OptionGroup var store: StoreOptions
 
     /// The measured default (see `ServerConfiguration.defaultWorkerCount`).
-    @Option(name: .long, help: "Worker threads; each serves one FastCGI connection at a time.")
+    @Option(name: .long, help: "Worker threads; each serves one FastCGI connection at a time (see --running-workers).")
     var workers = ServerConfiguration.defaultWorkerCount
+
+    @Option(name: .long, help: "How many workers take requests at once; one waiting on a disk sync lets another take the next.")
+    var runningWorkers = ServerConfiguration.defaultRunningWorkers
 
     @Option(name: .long, help: ArgumentHelp("The least severe lines to log.", valueName: "level"))
     var logLevel: Logger.Level = .info
@@ -40,6 +43,7 @@ struct ServeCommand: ParsableCommand {
             throw ValidationError("--listen must be host:port, :port, unix:PATH or a path containing '/'; got '\(listen)'.")
         }
         guard (1...1024).contains(workers) else { throw ValidationError("--workers must be from 1 to 1024.") }
+        guard (1...1024).contains(runningWorkers) else { throw ValidationError("--running-workers must be from 1 to 1024.") }
         guard idleTimeout >= 0 else { throw ValidationError("--idle-timeout must not be negative.") }
         // Checked before the database is opened, so that a mistaken start creates nothing.
         if listen == nil && !Self.standardInputIsASocket() {
@@ -82,7 +86,8 @@ struct ServeCommand: ParsableCommand {
             throw Self.failedToStart()
         }
         let server = FastCGIServer(
-            configuration: ServerConfiguration(address: address, workerCount: workers, idleTimeoutSeconds: idleTimeout),
+            configuration: ServerConfiguration(address: address, workerCount: workers, runningWorkers: runningWorkers,
+                                               idleTimeoutSeconds: idleTimeout),
             handler: PeopleResponder(repository: stores.people, tokens: stores.tokens, logger: logger),
             logger: logger
         )
