@@ -63,7 +63,7 @@ struct StdinRecords {
             let type = header[1]
             let id = Int(header[2]) << 8 | Int(header[3])
             let length = Int(header[4]) << 8 | Int(header[5])
-            guard let content = take(length), take(Int(header[7])) != nil else { return .incomplete }
+            guard let content = take(length), take(Int(header[6])) != nil else { return .incomplete }
             if id != requestID {
                 if type == Self.beginRequest && id != 0 { refuseMultiplexed(id) }
                 continue  // another request's record, or a management record: nothing to do with this one
