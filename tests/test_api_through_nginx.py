@@ -8,7 +8,7 @@ import uuid
 import pytest
 import requests
 
-from conftest import TIMESTAMP, Api, assert_envelope, unique_email
+from conftest import TIMESTAMP, Api, assert_envelope, assert_problem, unique_email
 from stack import Stack, free_port, running_stack
 
 UUID_PATH = re.compile(r"^/api/people/([0-9a-f-]{36})$")
@@ -241,6 +241,9 @@ def test_a_responder_that_hangs_gives_504_envelope():
     try:
         hanging.start()
         assert_envelope(requests.get(hanging.url + "/api/health", timeout=10), 504, "GATEWAY_TIMEOUT")
+        problem = requests.get(hanging.url + "/api/health", headers={"Accept": "application/problem+json"}, timeout=10)
+        assert_problem(problem, 504, "GATEWAY_TIMEOUT")
+        assert problem.headers["Retry-After"] == "1"
     finally:
         hanging.stop()
         stop.set()
