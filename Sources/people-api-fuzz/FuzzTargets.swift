@@ -28,7 +28,11 @@ enum FuzzTargets {
     }()
 
     static func validator(_ bytes: [UInt8]) {
-        guard case .success(let object) = JSONBodyParser.parseObject(bytes) else { return }
+        // jansson (with its fallback) and the Swift reader alone must agree on what is a JSON object.
+        let parsed = JSONBodyParser.parseObject(bytes), inSwift = JSONBodyParser.readInSwift(bytes)
+        if case .success = parsed { precondition((try? inSwift.get()) != nil, "the Swift reader refused what jansson read") }
+        if case .failure = parsed { precondition((try? inSwift.get()) == nil, "the Swift reader read what jansson refused") }
+        guard case .success(let object) = parsed else { return }
         if case .success(let person) = PersonValidator.validate(object) {
             precondition(!person.name.isEmpty && person.name.count <= 100, "validator let a bad name through")
             precondition(person.email.contains("@"), "validator let a bad email through")

@@ -144,6 +144,18 @@ import Testing
     }
 }
 
+@Suite struct ReadersAgreeTests {
+    /// Both readers stop at the same depth (jansson's 2048), so neither reads what the other refuses.
+    @Test func atTheNestingLimit() {
+        for depth in 2045...2051 {
+            let body = Array(("{\"a\":" + String(repeating: "[", count: depth - 1) + String(repeating: "]", count: depth - 1) + "}").utf8)
+            let jansson = (try? JSONBodyParser.parseObject(body).get()) != nil
+            let swift = (try? JSONBodyParser.readInSwift(body).get()) != nil
+            #expect(jansson == swift, "depth \(depth): jansson \(jansson), Swift \(swift)")
+        }
+    }
+}
+
 private extension Result {
     var isFailure: Bool { if case .failure = self { return true } else { return false } }
 }
