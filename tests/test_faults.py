@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Api, assert_envelope, unique_email
+from conftest import Api, assert_envelope, assert_problem, unique_email
 from stack import running_stack
 
 
@@ -21,6 +21,9 @@ def test_a_store_held_busy_answers_503_then_recovers():
             response = api.create({"name": "Blocked", "email": unique_email("busy")})
             assert_envelope(response, 503, "SERVICE_UNAVAILABLE")
             assert response.headers["Retry-After"] == "1"
+            problem = api.create({"name": "Blocked", "email": unique_email("busy")}, headers={"Accept": "application/problem+json"})
+            assert_problem(problem, 503, "SERVICE_UNAVAILABLE")
+            assert problem.headers["Retry-After"] == "1"
             assert api.get("/api/people").status_code == 200  # reads keep working
         finally:
             blocker.execute("ROLLBACK")

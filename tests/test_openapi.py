@@ -40,8 +40,10 @@ def conforms(response, path, method):
             assert name in response.headers, f"missing header {name}"
         if name in response.headers:
             jsonschema.validate(response.headers[name], header["schema"])
-    content = documented.get("content", {}).get("application/json")
+    media_type = response.headers.get("Content-Type", "").split(";")[0].strip() or "application/json"
+    content = documented.get("content", {}).get(media_type)
     if content is None:
+        assert not documented.get("content") or method == "head", f"undocumented {media_type}"
         assert response.content == b""
         return
     validator = jsonschema.Draft202012Validator({"$ref": "openapi.yaml#" + content["schema"]["$ref"].lstrip("#")}
@@ -82,3 +84,17 @@ def test_every_kind_of_answer_matches_the_document(api, stack):
     conforms(api.request("PATCH", location), person_path, "delete")
     conforms(api.request("DELETE", location), person_path, "delete")
     conforms(api.request("DELETE", location), person_path, "delete")
+    # Problem details on request, HEAD and OPTIONS, 501.
+    problem = {"Accept": "application/problem+json"}
+    conforms(api.create(None, raw=b'{"name": "", "email": "x", "age": 1e400}', headers=problem), "/api/people", "post")
+    conforms(api.create(None, raw=b"{", headers=problem), "/api/people", "post")
+    conforms(anonymous.get("/api/people", headers=problem), "/api/people", "get")
+    conforms(api.request("BREW", "/api/people", headers=problem), "/api/people", "post")
+    conforms(api.request("BREW", "/api/people"), "/api/people", "post")
+    conforms(api.request("HEAD", "/api/people"), "/api/people", "head")
+    conforms(anonymous.request("HEAD", "/api/people"), "/api/people", "head")
+    conforms(api.request("HEAD", location), person_path, "head")
+    conforms(api.request("HEAD", "/api/health"), "/api/health", "head")
+    conforms(anonymous.request("OPTIONS", "/api/people"), "/api/people", "options")
+    conforms(anonymous.request("OPTIONS", location), person_path, "options")
+    conforms(anonymous.request("OPTIONS", "/api/health"), "/api/health", "options")

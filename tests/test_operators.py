@@ -55,7 +55,7 @@ def test_method_and_accept_come_before_the_token(stack):
     anonymous = Api(stack, anonymous=True)
     response = anonymous.request("PUT", f"/api/people/{uuid.uuid4()}")
     assert_envelope(response, 405, "METHOD_NOT_ALLOWED")
-    assert response.headers["Allow"] == "GET, DELETE"
+    assert response.headers["Allow"] == "GET, HEAD, DELETE, OPTIONS"
     assert_envelope(anonymous.get("/api/people", headers={"Accept": "text/html"}), 406, "NOT_ACCEPTABLE")
 
 

@@ -14,9 +14,14 @@ SCHEMATHESIS = ROOT / ".venv/bin/schemathesis"
 
 def test_every_answer_conforms_to_openapi(stack):
     result = subprocess.run(
-        [str(SCHEMATHESIS), "run", str(ROOT / "openapi.yaml"), "--url", stack.url,
+        [str(SCHEMATHESIS), "--config-file", str(ROOT / "tests/schemathesis.toml"),
+         "run", str(ROOT / "openapi.yaml"), "--url", stack.url,
          "--checks", "all", "--exclude-checks", "positive_data_acceptance",
          "--exclude-operation-id", "page",
+         # OPTIONS on a person answers 204 with Allow whatever the id, erased or not (it says which methods
+         # the address takes, for anyone), which schemathesis's use-after-free check reads as the erased
+         # person still there; tests/test_http_to_the_letter.py and test_openapi.py check it instead.
+         "--exclude-operation-id", "personOptions",
          "--max-examples", "25", "--max-time", "60", "--request-timeout", "10",
          "--seed", "20261122", "--no-color",
          # As an operator, so the reads are exercised; schemathesis's ignored_auth check also sends them without it.

@@ -8,13 +8,25 @@ enum RequestReader {
     static func read(_ request: UnsafeMutablePointer<FCGX_Request>, maxBodySize: Int) -> ServerRequest {
         let params = copyParams(request.pointee.envp)
         let (path, query) = splitURI(params)
+        var records = StdinRecords(request)
+        let body = records?.readBody(announcedLength: params["CONTENT_LENGTH"], limit: maxBodySize)
+            ?? readBody(request.pointee.in, announcedLength: params["CONTENT_LENGTH"], limit: maxBodySize)
         return ServerRequest(
             method: params["REQUEST_METHOD"] ?? "GET",
             path: path,
             query: query,
             params: params,
-            body: readBody(request.pointee.in, announcedLength: params["CONTENT_LENGTH"], limit: maxBodySize)
+            body: body
         )
+    }
+
+    /// `CONTENT_LENGTH` as a number within the limit, nil when absent; or the verdict it already decides.
+    static func announced(_ text: String?, limit: Int) -> Result<Int?, RequestBodyVerdict> {
+        guard let text, !text.isEmpty else { return .success(nil) }
+        guard text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), text.utf8.count <= 18, let length = Int(text) else {
+            return .failure(.init(body: .incomplete))
+        }
+        return length > limit ? .failure(.init(body: .tooLarge)) : .success(length)
     }
 
     private static func copyParams(_ envp: FCGX_ParamArray?) -> [String: String] {
@@ -43,12 +55,10 @@ enum RequestReader {
     /// Never trusts `CONTENT_LENGTH` beyond the limit, and never reads past limit + 1 bytes.
     private static func readBody(_ stream: UnsafeMutablePointer<FCGX_Stream>?, announcedLength: String?, limit: Int) -> RequestBody {
         guard let stream else { return .incomplete }
-        var expected: Int?
-        if let announced = announcedLength, !announced.isEmpty {
-            guard announced.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), announced.utf8.count <= 18,
-                  let length = Int(announced) else { return .incomplete }
-            if length > limit { return .tooLarge }
-            expected = length
+        let expected: Int?
+        switch announced(announcedLength, limit: limit) {
+        case .success(let length): expected = length
+        case .failure(let verdict): return verdict.body
         }
         let capacity = (expected ?? limit) + 1
         // Read in chunks: a request that announces no length (every GET) would otherwise
@@ -70,4 +80,9 @@ enum RequestReader {
         if let expected, received != expected { return .incomplete }
         return .complete(body)
     }
+}
+
+/// A body already decided from its announced length (wrapped so that it can be a `Result`'s failure).
+struct RequestBodyVerdict: Error {
+    let body: RequestBody
 }

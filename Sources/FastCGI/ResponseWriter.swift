@@ -41,6 +41,7 @@ enum ResponseWriter {
         case 415: return "Unsupported Media Type"
         case 422: return "Unprocessable Content"
         case 500: return "Internal Server Error"
+        case 501: return "Not Implemented"
         case 503: return "Service Unavailable"
         default: return "Status"
         }

@@ -19,12 +19,12 @@ import Testing
                 == #"{"id":"i","name":"N","email":"e@x.io","age":null,"created_at":"t"}"#)
     }
 
-    @Test func fieldMessagesAreSortedAndEmptyIsAnObject() {
-        var writer = JSONWriter()
-        writer.fieldMessages(["b": ["2"], "a": ["1", "x"]])
-        #expect(String(decoding: writer.bytes, as: UTF8.self) == #"{"a":["1","x"],"b":["2"]}"#)
-        var empty = JSONWriter()
-        empty.fieldMessages([:])
-        #expect(String(decoding: empty.bytes, as: UTF8.self) == "{}")
+    @Test func theEnvelopeWritesErrorsAndViolationsFromTheSameListAndEmptyAsObjectAndArray() {
+        let failure = ValidationFailure(violations: [Violation(field: "b", .blank), Violation(field: "a", .required),
+                                                     Violation(field: "a", .notAString)])
+        let envelope = ErrorEnvelope(status: 422, code: "C", message: "m", violations: failure.violations, timestamp: "t", correlationID: "i")
+        #expect(String(decoding: envelope.jsonBytes, as: UTF8.self) == #"{"error":{"status":422,"code":"C","message":"m","errors":{"a":["This field is required.","Must be a string."],"b":["Must not be blank."]},"violations":[{"field":"a","code":"required","message":"This field is required."},{"field":"a","code":"not_a_string","message":"Must be a string."},{"field":"b","code":"blank","message":"Must not be blank."}],"timestamp":"t","correlation_id":"i"}}"#)
+        let empty = ErrorEnvelope(status: 404, code: "N", message: "m", violations: [], timestamp: "t", correlationID: "i")
+        #expect(String(decoding: empty.jsonBytes, as: UTF8.self).contains(#""errors":{},"violations":[],"#))
     }
 }

@@ -6,7 +6,7 @@ import Testing
     private func validate(_ json: String) -> Result<NewPerson, ValidationFailure> {
         guard case .success(let object) = JSONBodyParser.parseObject(Array(json.utf8)) else {
             Issue.record("not a JSON object: \(json)")
-            return .failure(ValidationFailure(fieldErrors: [:]))
+            return .failure(ValidationFailure(violations: []))
         }
         return PersonValidator.validate(object)
     }
@@ -29,46 +29,75 @@ import Testing
     }
 
     @Test("each broken rule is reported on its field", arguments: [
-        (#"{"email":"a@b.co"}"#, "name", ValidationMessage.required),
-        (#"{"name":null,"email":"a@b.co"}"#, "name", ValidationMessage.required),
-        (#"{"name":42,"email":"a@b.co"}"#, "name", ValidationMessage.notAString),
-        (#"{"name":"   ","email":"a@b.co"}"#, "name", ValidationMessage.blankName),
-        (#"{"name":"a\u0007b","email":"a@b.co"}"#, "name", ValidationMessage.controlCharacters),
-        (#"{"name":"a\nb","email":"a@b.co"}"#, "name", ValidationMessage.controlCharacters),
-        (#"{"name":"a\u0000","email":"a@b.co"}"#, "name", ValidationMessage.controlCharacters),
-        (#"{"name":"Ada"}"#, "email", ValidationMessage.required),
-        (#"{"name":"Ada","email":["a@b.co"]}"#, "email", ValidationMessage.notAString),
-        (#"{"name":"Ada","email":"ab.co"}"#, "email", ValidationMessage.invalidEmail),
-        (#"{"name":"Ada","email":"a@@b.co"}"#, "email", ValidationMessage.invalidEmail),
-        (#"{"name":"Ada","email":"a@b@c.co"}"#, "email", ValidationMessage.invalidEmail),
-        (#"{"name":"Ada","email":"@b.co"}"#, "email", ValidationMessage.invalidEmail),
-        (#"{"name":"Ada","email":"a@localhost"}"#, "email", ValidationMessage.invalidEmail),
-        (#"{"name":"Ada","email":"a@-b.co"}"#, "email", ValidationMessage.invalidEmail),
-        (#"{"name":"Ada","email":"a@b-.co"}"#, "email", ValidationMessage.invalidEmail),
-        (#"{"name":"Ada","email":"a@b..co"}"#, "email", ValidationMessage.invalidEmail),
-        (#"{"name":"Ada","email":"a@b.co."}"#, "email", ValidationMessage.invalidEmail),
-        (#"{"name":"Ada","email":"a b@c.co"}"#, "email", ValidationMessage.invalidEmail),
-        (#"{"name":"Ada","email":"a@b_c.co"}"#, "email", ValidationMessage.invalidEmail),
-        (#"{"name":"Ada","email":"a@b.c o"}"#, "email", ValidationMessage.invalidEmail),
-        (#"{"name":"Ada","email":"a@b.co","age":36.5}"#, "age", ValidationMessage.invalidAge),
-        (#"{"name":"Ada","email":"a@b.co","age":"36"}"#, "age", ValidationMessage.invalidAge),
-        (#"{"name":"Ada","email":"a@b.co","age":true}"#, "age", ValidationMessage.invalidAge),
-        (#"{"name":"Ada","email":"a@b.co","age":false}"#, "age", ValidationMessage.invalidAge),
-        (#"{"name":"Ada","email":"a@b.co","age":-1}"#, "age", ValidationMessage.invalidAge),
-        (#"{"name":"Ada","email":"a@b.co","age":151}"#, "age", ValidationMessage.invalidAge),
-        (#"{"name":"Ada","email":"a@b.co","age":1e30}"#, "age", ValidationMessage.invalidAge),
-        (#"{"name":"Ada","email":"a@b.co","age":1000000000000000000000000000000}"#, "age", ValidationMessage.invalidAge),
-        (#"{"name":"Ada","email":"a@b.co","age":123456789012345678901234567890}"#, "age", ValidationMessage.invalidAge),
-        (#"{"name":"Ada","email":"a@b.co","age":[36]}"#, "age", ValidationMessage.invalidAge),
-        (#"{"name":"Ada","email":"a@b.co","age":{}}"#, "age", ValidationMessage.invalidAge),
-        (#"{"name":"Ada","email":"a@b.co","nickname":"A"}"#, "nickname", ValidationMessage.unknownField),
-        (#"{"name":"Ada","email":"a@b.co","id":"x"}"#, "id", ValidationMessage.serverAssigned),
-        (#"{"name":"Ada","email":"a@b.co","created_at":"x"}"#, "created_at", ValidationMessage.serverAssigned),
+        (#"{"email":"a@b.co"}"#, "name", FieldProblem.required),
+        (#"{"name":null,"email":"a@b.co"}"#, "name", FieldProblem.required),
+        (#"{"name":42,"email":"a@b.co"}"#, "name", FieldProblem.notAString),
+        (#"{"name":"   ","email":"a@b.co"}"#, "name", FieldProblem.blank),
+        (#"{"name":"a\u0007b","email":"a@b.co"}"#, "name", FieldProblem.controlCharacters),
+        (#"{"name":"a\nb","email":"a@b.co"}"#, "name", FieldProblem.controlCharacters),
+        (#"{"name":"a\u0000","email":"a@b.co"}"#, "name", FieldProblem.controlCharacters),
+        (#"{"name":"Ada"}"#, "email", FieldProblem.required),
+        (#"{"name":"Ada","email":["a@b.co"]}"#, "email", FieldProblem.notAString),
+        (#"{"name":"Ada","email":"ab.co"}"#, "email", FieldProblem.invalidEmail),
+        (#"{"name":"Ada","email":"a@@b.co"}"#, "email", FieldProblem.invalidEmail),
+        (#"{"name":"Ada","email":"a@b@c.co"}"#, "email", FieldProblem.invalidEmail),
+        (#"{"name":"Ada","email":"@b.co"}"#, "email", FieldProblem.invalidEmail),
+        (#"{"name":"Ada","email":"a@localhost"}"#, "email", FieldProblem.invalidEmail),
+        (#"{"name":"Ada","email":"a@-b.co"}"#, "email", FieldProblem.invalidEmail),
+        (#"{"name":"Ada","email":"a@b-.co"}"#, "email", FieldProblem.invalidEmail),
+        (#"{"name":"Ada","email":"a@b..co"}"#, "email", FieldProblem.invalidEmail),
+        (#"{"name":"Ada","email":"a@b.co."}"#, "email", FieldProblem.invalidEmail),
+        (#"{"name":"Ada","email":"a b@c.co"}"#, "email", FieldProblem.invalidEmail),
+        (#"{"name":"Ada","email":"a@b_c.co"}"#, "email", FieldProblem.invalidEmail),
+        (#"{"name":"Ada","email":"a@b.c o"}"#, "email", FieldProblem.invalidEmail),
+        (#"{"name":"Ada","email":"a@b.co","age":36.5}"#, "age", FieldProblem.ageNotWhole),
+        (#"{"name":"Ada","email":"a@b.co","age":"36"}"#, "age", FieldProblem.ageNotWhole),
+        (#"{"name":"Ada","email":"a@b.co","age":true}"#, "age", FieldProblem.ageNotWhole),
+        (#"{"name":"Ada","email":"a@b.co","age":false}"#, "age", FieldProblem.ageNotWhole),
+        (#"{"name":"Ada","email":"a@b.co","age":-1}"#, "age", FieldProblem.ageOutOfRange),
+        (#"{"name":"Ada","email":"a@b.co","age":151}"#, "age", FieldProblem.ageOutOfRange),
+        (#"{"name":"Ada","email":"a@b.co","age":1e30}"#, "age", FieldProblem.ageOutOfRange),
+        (#"{"name":"Ada","email":"a@b.co","age":1000000000000000000000000000000}"#, "age", FieldProblem.ageOutOfRange),
+        (#"{"name":"Ada","email":"a@b.co","age":123456789012345678901234567890}"#, "age", FieldProblem.ageOutOfRange),
+        (#"{"name":"Ada","email":"a@b.co","age":[36]}"#, "age", FieldProblem.ageNotWhole),
+        (#"{"name":"Ada","email":"a@b.co","age":{}}"#, "age", FieldProblem.ageNotWhole),
+        (#"{"name":"Ada","email":"a@b.co","nickname":"A"}"#, "nickname", FieldProblem.unknownField),
+        (#"{"name":"Ada","email":"a@b.co","id":"x"}"#, "id", FieldProblem.serverAssigned),
+        (#"{"name":"Ada","email":"a@b.co","created_at":"x"}"#, "created_at", FieldProblem.serverAssigned),
     ])
-    func invalid(json: String, field: String, message: String) {
+    func invalid(json: String, field: String, problem: FieldProblem) {
         let found = errors(json)
-        #expect(found[field]?.contains(message) == true, "\(found)")
+        #expect(found[field]?.contains(problem.message) == true, "\(found)")
         #expect(found.count == 1, "only \(field) is at fault: \(found)")
+        guard case .failure(let failure) = validate(json) else { return }
+        #expect(failure.violations.contains(Violation(field: field, problem)), "\(failure.violations)")
+    }
+
+    @Test("age is judged on the number as written", arguments: [
+        ("36", 36), ("36.0", 36), ("3.6e1", 36), ("360e-1", 36), ("0.36E+2", 36), ("-0", 0), ("0e999999999999", 0),
+        ("150", 150), ("1.5e2", 150), ("15000e-2", 150),
+    ])
+    func ageAsWritten(text: String, age: Int) throws {
+        #expect(try validate(#"{"name":"Ada","email":"a@b.co","age":\#(text)}"#).get().age == age)
+    }
+
+    @Test("ages that are not whole numbers from 0 to 150, as written", arguments: [
+        ("36.0000000000000000001", FieldCode.notAWholeNumber), ("1e-400", .notAWholeNumber), ("-0.5", .notAWholeNumber),
+        ("36.5", .notAWholeNumber), ("1e400", .outOfRange), ("-1", .outOfRange), ("151", .outOfRange), ("150.0000001e0", .notAWholeNumber),
+        ("1e99999999999999999999", .outOfRange), ("1" + String(repeating: "0", count: 400), .outOfRange), ("-1e400", .outOfRange),
+    ])
+    func agesRefusedAsWritten(text: String, code: FieldCode) throws {
+        guard case .failure(let failure) = validate(#"{"name":"Ada","email":"a@b.co","age":\#(text)}"#) else {
+            Issue.record("\(text) was accepted")
+            return
+        }
+        #expect(failure.violations.map(\.code) == [code.rawValue])
+    }
+
+    @Test func violationsFollowTheOrderOfErrors() throws {
+        guard case .failure(let failure) = validate(#"{"zeta":1,"name":"","email":"nope","age":200,"id":"1"}"#) else { return }
+        #expect(failure.violations.map(\.field) == ["age", "email", "id", "name", "zeta"])
+        #expect(failure.violations.map(\.code) == ["out_of_range", "invalid_email", "unknown_field", "blank", "unknown_field"])
     }
 
     @Test func nameLengthCountsGraphemeClusters() {
@@ -76,7 +105,7 @@ import Testing
         for unit in ["e\u{301}", "👍🏽", "🇫🇷", "a"] {
             let exactly100 = String(repeating: unit, count: 100)
             #expect((try? validate(#"{"name":"\#(exactly100)","email":"a@b.co"}"#).get())?.name == exactly100)
-            #expect(errors(#"{"name":"\#(exactly100)x","email":"a@b.co"}"#)["name"] == [ValidationMessage.nameTooLong])
+            #expect(errors(#"{"name":"\#(exactly100)x","email":"a@b.co"}"#)["name"] == [FieldProblem.nameTooLong.message])
         }
     }
 
@@ -85,8 +114,8 @@ import Testing
         let ok = String(repeating: "x", count: 254 - domain.count - 1) + "@" + domain
         #expect(ok.count == 254)
         #expect((try? validate(#"{"name":"A","email":"\#(ok)"}"#).get()) != nil)
-        #expect(errors(#"{"name":"A","email":"x\#(ok)"}"#)["email"] == [ValidationMessage.emailTooLong])
-        #expect(errors(#"{"name":"A","email":"a@\#(String(repeating: "b", count: 64)).io"}"#)["email"] == [ValidationMessage.invalidEmail])
+        #expect(errors(#"{"name":"A","email":"x\#(ok)"}"#)["email"] == [FieldProblem.emailTooLong.message])
+        #expect(errors(#"{"name":"A","email":"a@\#(String(repeating: "b", count: 64)).io"}"#)["email"] == [FieldProblem.invalidEmail.message])
     }
 
     @Test func everyFieldIsReportedAtOnce() {
@@ -99,7 +128,7 @@ import Testing
     ])
     func localPartWithWhitespaceOrControl(local: String) throws {
         let json = try JSONSerialization.data(withJSONObject: ["name": "A", "email": local + "@example.com"])
-        #expect(errors(String(decoding: json, as: UTF8.self))["email"] == [ValidationMessage.invalidEmail])
+        #expect(errors(String(decoding: json, as: UTF8.self))["email"] == [FieldProblem.invalidEmail.message])
     }
 
     @Test("a local part of other characters is kept as sent", arguments: ["a.b+c", "é", "名前", "~!#$%&'*/=?^_`{|}"])

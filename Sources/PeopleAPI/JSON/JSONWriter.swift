@@ -44,22 +44,6 @@ struct JSONWriter {
         if let value { string(value) } else { raw("null") }
     }
 
-    /// `{"field": ["message", ...], ...}` with the fields in a stable order.
-    mutating func fieldMessages(_ errors: [String: [String]]) {
-        raw("{")
-        for (index, field) in errors.keys.sorted().enumerated() {
-            if index > 0 { raw(",") }
-            string(field)
-            raw(":[")
-            for (position, message) in (errors[field] ?? []).enumerated() {
-                if position > 0 { raw(",") }
-                string(message)
-            }
-            raw("]")
-        }
-        raw("}")
-    }
-
     private static let hexDigits = Array("0123456789abcdef".utf8)
 }
 

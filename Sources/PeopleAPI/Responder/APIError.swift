@@ -14,18 +14,24 @@ public enum APIError: Error, Equatable {
     case idempotencyKeyInUse
     case payloadTooLarge
     case unsupportedMediaType
-    case validationFailed([String: [String]])
+    case validationFailed([Violation])
     case idempotencyKeyReused
     case badRequest(String)
     case serviceUnavailable
     case internalError
+    /// A method no RFC the contract names defines.
+    case notImplemented
 
     struct Details {
         let status: Int
         let code: String
         let message: String
-        var errors: [String: [String]] = [:]
+        /// The field problems, in the order of the envelope's `errors`.
+        var violations: [Violation] = []
         var headers: [(name: String, value: String)] = []
+
+        /// The envelope's `errors`: field → messages.
+        var errors: [String: [String]] { ValidationFailure(violations: violations).fieldErrors }
     }
 
     var details: Details {
@@ -51,10 +57,11 @@ public enum APIError: Error, Equatable {
                            message: "This address accepts only \(allow.joined(separator: ", ")).",
                            headers: [("Allow", allow.joined(separator: ", "))])
         case .notAcceptable:
-            return Details(status: 406, code: "NOT_ACCEPTABLE", message: "This API answers only with application/json.")
+            return Details(status: 406, code: "NOT_ACCEPTABLE",
+                           message: "This API answers only with application/json (errors also as application/problem+json).")
         case .emailTaken:
             return Details(status: 409, code: "CONFLICT", message: "A person with this email address already exists.",
-                           errors: ["email": [ValidationMessage.emailTaken]])
+                           violations: [Violation(field: "email", .taken)])
         case .idempotencyKeyInUse:
             return Details(status: 409, code: "IDEMPOTENCY_KEY_IN_USE",
                            message: "A request with this Idempotency-Key is still being handled; retry shortly.")
@@ -62,11 +69,11 @@ public enum APIError: Error, Equatable {
             return Details(status: 413, code: "PAYLOAD_TOO_LARGE", message: "The request body must be at most 64 KiB.")
         case .unsupportedMediaType:
             return Details(status: 415, code: "UNSUPPORTED_MEDIA_TYPE", message: "Send the person as application/json.")
-        case .validationFailed(let errors):
-            let count = errors.count
+        case .validationFailed(let violations):
+            let count = Set(violations.map(\.field)).count
             return Details(status: 422, code: "VALIDATION_ERROR",
                            message: "The person could not be created: \(count) \(count == 1 ? "field is" : "fields are") invalid.",
-                           errors: errors)
+                           violations: violations)
         case .idempotencyKeyReused:
             return Details(status: 422, code: "IDEMPOTENCY_KEY_REUSED",
                            message: "This Idempotency-Key was already used with a different request body.")
@@ -75,6 +82,8 @@ public enum APIError: Error, Equatable {
                            headers: [("Retry-After", "1")])
         case .internalError:
             return Details(status: 500, code: "INTERNAL_ERROR", message: "Something went wrong on our side.")
+        case .notImplemented:
+            return Details(status: 501, code: "NOT_IMPLEMENTED", message: "This method is not one this API implements.")
         }
     }
 
@@ -85,7 +94,7 @@ public enum APIError: Error, Equatable {
         case let error as APIError:
             return error
         case let failure as ValidationFailure:
-            return .validationFailed(failure.fieldErrors)
+            return .validationFailed(failure.violations)
         case let error as RepositoryError:
             switch error {
             case .emailTaken: return .emailTaken

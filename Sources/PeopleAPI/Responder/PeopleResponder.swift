@@ -32,9 +32,12 @@ public final class PeopleResponder: RequestHandler {
             if apiError == .internalError || apiError == .serviceUnavailable {
                 logger.error("request failed", metadata: ["correlation_id": "\(correlationID)", "error": "\(LogSafe.text(String(describing: error)))"])
             }
-            response = ResponseBuilder.error(apiError, correlationID: correlationID)
+            response = ResponseBuilder.error(apiError, correlationID: correlationID,
+                                             format: ContentNegotiation.errorFormat(request.header("accept")), instance: request.path)
         }
         addCommonHeaders(to: &response, correlationID: correlationID)
+        // HEAD: the status and headers GET would have, and no body (nginx would drop it anyway).
+        if request.method == "HEAD" { response.body = [] }
         let elapsed = ContinuousClock.now - started
         Metrics.requestEnded(path: request.path, method: request.method, status: response.status, nanoseconds: MetricsController.nanoseconds(elapsed))
         var metadata: Logger.Metadata = ["duration_ms": "\(Self.milliseconds(elapsed))", "correlation_id": "\(correlationID)"]
@@ -48,34 +51,65 @@ public final class PeopleResponder: RequestHandler {
         return String(Double(Int(value * 1000)) / 1000)
     }
 
-    /// Creates and the health check are public; reading and erasing people is for operators.
-    private func route(_ request: ServerRequest, operator operatorName: inout String?) throws -> ServerResponse {
-        let segments = request.path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
-        switch Array(segments) {
-        case ["api", "people"]:
-            try require(request, allowed: ["GET", "POST"])
-            if request.method == "POST" { return try people.create(request) }
-            operatorName = try operators.authenticate(authorization: request.header("authorization"))
-            return try people.list(query: request.query)
-        case let parts where parts.count == 3 && parts[0] == "api" && parts[1] == "people" && !parts[2].isEmpty:
-            try require(request, allowed: ["GET", "DELETE"])
-            // The token before the id: without one, nothing is told about which ids exist.
-            operatorName = try operators.authenticate(authorization: request.header("authorization"))
-            return request.method == "DELETE" ? try people.erase(id: String(parts[2])) : try people.get(id: String(parts[2]), request)
-        case ["api", "metrics"]:
-            return try MetricsController.answer(request, operators: operators, operator: &operatorName)
-        case ["api", "health"]:
-            try require(request, allowed: ["GET"])
-            return try health()
-        default:
-            throw APIError.notFound
+    /// The methods RFC 9110 and RFC 5789 define: any other is 501, on any path, before anything else.
+    static let definedMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"]
+
+    /// The API's addresses and the methods each allows (its `Allow` header).
+    private enum Endpoint {
+        case people, person(String), health, metrics
+
+        init?(path: String) {
+            let segments = Array(path.split(separator: "/", omittingEmptySubsequences: false).dropFirst())
+            switch segments {
+            case ["api", "people"]: self = .people
+            case let parts where parts.count == 3 && parts[0] == "api" && parts[1] == "people" && !parts[2].isEmpty:
+                self = .person(String(parts[2]))
+            case ["api", "health"]: self = .health
+            case ["api", "metrics"]: self = .metrics
+            default: return nil
+            }
+        }
+
+        var isMetrics: Bool {
+            if case .metrics = self { return true }
+            return false
+        }
+
+        var allow: [String] {
+            switch self {
+            case .people: return ["GET", "HEAD", "POST", "OPTIONS"]
+            case .person: return ["GET", "HEAD", "DELETE", "OPTIONS"]
+            case .health, .metrics: return ["GET", "HEAD", "OPTIONS"]
+            }
         }
     }
 
-    /// Method first, then `Accept`: the first two checks of every endpoint.
-    private func require(_ request: ServerRequest, allowed: [String]) throws {
-        guard allowed.contains(request.method) else { throw APIError.methodNotAllowed(allow: allowed) }
-        guard ContentNegotiation.acceptsJSON(request.header("accept")) else { throw APIError.notAcceptable }
+    /// Method (501, then 404, `OPTIONS`, 405) → `Accept` → the endpoint's own checks. Creates and
+    /// the health check are public; reading and erasing people is for operators.
+    private func route(_ request: ServerRequest, operator operatorName: inout String?) throws -> ServerResponse {
+        guard Self.definedMethods.contains(request.method) else { throw APIError.notImplemented }
+        guard let endpoint = Endpoint(path: request.path) else { throw APIError.notFound }
+        let allow = endpoint.allow
+        // For anyone, whatever its Accept or Authorization, and no Access-Control-Allow-*: a cross-origin preflight still fails.
+        if request.method == "OPTIONS" { return ServerResponse(status: 204, headers: [("Allow", allow.joined(separator: ", "))]) }
+        guard allow.contains(request.method) else { throw APIError.methodNotAllowed(allow: allow) }
+        // The metrics admit their own media types (text/plain, OpenMetrics) beside JSON's, and check them themselves.
+        if !endpoint.isMetrics, !ContentNegotiation.acceptsJSON(request.header("accept")) { throw APIError.notAcceptable }
+        let method = request.method == "HEAD" ? "GET" : request.method
+        switch endpoint {
+        case .people:
+            if method == "POST" { return try people.create(request) }
+            operatorName = try operators.authenticate(authorization: request.header("authorization"))
+            return try people.list(query: request.query)
+        case .person(let id):
+            // The token before the id: without one, nothing is told about which ids exist.
+            operatorName = try operators.authenticate(authorization: request.header("authorization"))
+            return method == "DELETE" ? try people.erase(id: id) : try people.get(id: id, request)
+        case .health:
+            return try health()
+        case .metrics:
+            return try MetricsController.answer(request, operators: operators, operator: &operatorName)
+        }
     }
 
     private func health() throws -> ServerResponse {

@@ -1,74 +1,75 @@
 /// Pure validation of a submitted person: a parsed JSON object in, a normalised
-/// `NewPerson` or every field error at once out. No I/O.
+/// `NewPerson` or every field problem at once out. No I/O.
 public enum PersonValidator {
     public static func validate(_ submission: [String: JSONValue]) -> Result<NewPerson, ValidationFailure> {
-        var errors: [String: [String]] = [:]
-        let name = record(validateName(submission["name"]), as: "name", into: &errors)
-        let email = record(validateEmail(submission["email"]), as: "email", into: &errors)
-        let age = record(validateAge(submission["age"]), as: "age", into: &errors)
+        var violations: [Violation] = []
+        let name = record(validateName(submission["name"]), as: "name", into: &violations)
+        let email = record(validateEmail(submission["email"]), as: "email", into: &violations)
+        let age = record(validateAge(submission["age"]), as: "age", into: &violations)
         for key in submission.keys where !["name", "email", "age"].contains(key) {
-            errors[key] = [PersonRules.serverAssignedFields.contains(key) ? ValidationMessage.serverAssigned : ValidationMessage.unknownField]
+            violations.append(Violation(field: key, PersonRules.serverAssignedFields.contains(key) ? .serverAssigned : .unknownField))
         }
-        guard errors.isEmpty, let name, let email, let age else {
-            return .failure(ValidationFailure(fieldErrors: errors))
+        guard violations.isEmpty, let name, let email, let age else {
+            return .failure(ValidationFailure(violations: violations))
         }
         return .success(NewPerson(name: name, email: email, age: age))
     }
 
-    private static func record<Value>(_ result: Result<Value, FieldError>, as field: String, into errors: inout [String: [String]]) -> Value? {
+    private static func record<Value>(_ result: Result<Value, FieldError>, as field: String, into violations: inout [Violation]) -> Value? {
         switch result {
         case .success(let value): return value
         case .failure(let error):
-            errors[field] = error.messages
+            violations += error.problems.map { Violation(field: field, $0) }
             return nil
         }
     }
 
     private struct FieldError: Error {
-        let messages: [String]
-        init(_ messages: String...) { self.messages = messages }
-        init(messages: [String]) { self.messages = messages }
+        let problems: [FieldProblem]
+        init(_ problems: FieldProblem...) { self.problems = problems }
+        init(problems: [FieldProblem]) { self.problems = problems }
     }
 
     private static func validateName(_ value: JSONValue?) -> Result<String, FieldError> {
-        guard let value, value != .null else { return .failure(FieldError(ValidationMessage.required)) }
-        guard case .string(let raw) = value else { return .failure(FieldError(ValidationMessage.notAString)) }
+        guard let value, value != .null else { return .failure(FieldError(.required)) }
+        guard case .string(let raw) = value else { return .failure(FieldError(.notAString)) }
         let name = raw.trimmingWhitespace()
-        var messages: [String] = []
-        if name.isEmpty { messages.append(ValidationMessage.blankName) }
+        var problems: [FieldProblem] = []
+        if name.isEmpty { problems.append(.blank) }
         // Characters as a person counts them: grapheme clusters.
-        if name.count > PersonRules.maxNameLength { messages.append(ValidationMessage.nameTooLong) }
+        if name.count > PersonRules.maxNameLength { problems.append(.nameTooLong) }
         if name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
-            messages.append(ValidationMessage.controlCharacters)
+            problems.append(.controlCharacters)
         }
-        return messages.isEmpty ? .success(name) : .failure(FieldError(messages: messages))
+        return problems.isEmpty ? .success(name) : .failure(FieldError(problems: problems))
     }
 
     private static func validateEmail(_ value: JSONValue?) -> Result<String, FieldError> {
-        guard let value, value != .null else { return .failure(FieldError(ValidationMessage.required)) }
-        guard case .string(let raw) = value else { return .failure(FieldError(ValidationMessage.notAString)) }
+        guard let value, value != .null else { return .failure(FieldError(.required)) }
+        guard case .string(let raw) = value else { return .failure(FieldError(.notAString)) }
         let email = raw.trimmingWhitespace()
-        if email.isEmpty { return .failure(FieldError(ValidationMessage.required)) }
-        var messages: [String] = []
-        if email.count > PersonRules.maxEmailLength { messages.append(ValidationMessage.emailTooLong) }
+        if email.isEmpty { return .failure(FieldError(.required)) }
+        var problems: [FieldProblem] = []
+        if email.count > PersonRules.maxEmailLength { problems.append(.emailTooLong) }
         let normalised = EmailAddress.normalise(email)
-        if normalised == nil { messages.append(ValidationMessage.invalidEmail) }
-        guard messages.isEmpty, let normalised else { return .failure(FieldError(messages: messages)) }
+        if normalised == nil { problems.append(.invalidEmail) }
+        guard problems.isEmpty, let normalised else { return .failure(FieldError(problems: problems)) }
         return .success(normalised)
     }
 
+    /// Judged on the number as written (`WholeNumber`), never on a double: `36.0000000000000000001` is not 36.
     private static func validateAge(_ value: JSONValue?) -> Result<Int?, FieldError> {
         switch value {
         case nil, .null?:
             return .success(nil)
         case .number(let number)?:
-            // 36.0 is 36; 36.5 is not a whole number.
-            guard number.isFinite, number.rounded(.towardZero) == number,
-                  number >= Double(PersonRules.ageRange.lowerBound), number <= Double(PersonRules.ageRange.upperBound)
-            else { return .failure(FieldError(ValidationMessage.invalidAge)) }
-            return .success(Int(number))
+            switch WholeNumber.value(of: number.text, within: PersonRules.ageRange) {
+            case .whole(let age): return .success(age)
+            case .notWhole: return .failure(FieldError(.ageNotWhole))
+            case .outOfRange: return .failure(FieldError(.ageOutOfRange))
+            }
         default:
-            return .failure(FieldError(ValidationMessage.invalidAge))
+            return .failure(FieldError(.ageNotWhole))
         }
     }
 }
