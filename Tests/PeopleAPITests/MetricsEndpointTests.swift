@@ -54,9 +54,16 @@ import Testing
         }
     }
 
-    @Test func otherMethodsAre405() {
+    @Test func otherMethodsAre405WithTheContractsAllow() {
         let response = metrics(method: "POST")
         #expect(response.status == 405)
-        #expect(response.header("Allow") == "GET")
+        #expect(response.header("Allow") == "GET, HEAD, OPTIONS")
+    }
+
+    @Test func headHasGetsStatusAndNoBody() {
+        let response = metrics(method: "HEAD")
+        #expect(response.status == 200)
+        #expect(response.body.isEmpty)
+        #expect(response.header("Content-Type")?.hasPrefix("text/plain") == true)
     }
 }

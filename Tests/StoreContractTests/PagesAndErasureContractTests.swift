@@ -61,7 +61,11 @@ import StoreTestSupport
         let writersLeft = Atomic<Int>(4)
         DispatchQueue.concurrentPerform(iterations: 5) { thread in
             if thread == 0 {
-                while writersLeft.load(ordering: .acquiring) > 0 {
+                // Walks while the writers write, at most 200 of them: the check below is walks ×
+                // pages × people, and a store that syncs every commit gives a reader time for thousands.
+                var walked = 0
+                while writersLeft.load(ordering: .acquiring) > 0, walked < 200 {
+                    walked += 1
                     var reads: [PageRead] = []
                     var cursor: PageCursor?
                     repeat {
