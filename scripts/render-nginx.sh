@@ -115,8 +115,13 @@ else
     keep_conn=""
 fi
 
+# The body limit has one source, the Swift constant the responder enforces.
+body_limit_kib="$(sed -n 's/^ *public static let bodyKiB = \([0-9][0-9]*\)$/\1/p' "$here/Sources/HTTPMessages/RequestLimits.swift")"
+[ -n "$body_limit_kib" ] || { echo "render-nginx.sh: no bodyKiB in Sources/HTTPMessages/RequestLimits.swift" >&2; exit 1; }
+
 render() {
     sed -e "s|@RUN_DIR@|$run_dir|g" \
+        -e "s|@BODY_LIMIT_KIB@|$body_limit_kib|g" \
         -e "s|@CONF_DIR@|$CONF_DIR|g" \
         -e "s|@LOG_DIR@|$LOG_DIR|g" \
         -e "s|@LISTEN@|$LISTEN|g" \

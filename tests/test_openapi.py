@@ -1,5 +1,6 @@
 """openapi.yaml is a valid OpenAPI 3.1 document, and the running API answers as it says."""
 import uuid
+from pathlib import Path
 
 import jsonschema
 import yaml
@@ -98,3 +99,23 @@ def test_every_kind_of_answer_matches_the_document(api, stack):
     conforms(anonymous.request("OPTIONS", "/api/people"), "/api/people", "options")
     conforms(anonymous.request("OPTIONS", location), person_path, "options")
     conforms(anonymous.request("OPTIONS", "/api/health"), "/api/health", "options")
+
+
+def test_the_body_limit_has_one_source():
+    """RequestLimits.bodyKiB is the limit: nginx's config is rendered from it, and the description,
+    the 413's documentation and its problem page say the same number (and no other)."""
+    import re
+    import subprocess
+    import tempfile
+
+    swift = (ROOT / "Sources/HTTPMessages/RequestLimits.swift").read_text()
+    kib = int(re.search(r"public static let bodyKiB = (\d+)", swift).group(1))
+    for text in [(ROOT / "openapi.yaml").read_text(), (ROOT / "nginx/www/problems/payload-too-large.html").read_text()]:
+        stated = {int(n) for n in re.findall(r"(\d+) KiB", text)}
+        assert stated == {kib}, stated
+    with tempfile.TemporaryDirectory() as run_dir:
+        subprocess.run([str(ROOT / "scripts/render-nginx.sh"), run_dir], check=True, capture_output=True)
+        site = (Path(run_dir) / "people-api-site.conf").read_text()
+    assert f"client_max_body_size     {kib}k;" in site
+    assert f'413 "The request body must be at most {kib} KiB.";' in site
+    assert "@BODY_LIMIT_KIB@" not in site

@@ -16,14 +16,16 @@ enum RequestReader {
             path: path,
             query: query,
             params: params,
-            body: body
+            body: body,
+            // The FastCGI param the bundled nginx config sets to the request's id (`people-api-fastcgi-params`).
+            webServerRequestID: params["REQUEST_ID"]
         )
     }
 
     /// `CONTENT_LENGTH` as a number within the limit, nil when absent; or the verdict it already decides.
     static func announced(_ text: String?, limit: Int) -> Result<Int?, RequestBodyVerdict> {
         guard let text, !text.isEmpty else { return .success(nil) }
-        guard text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), text.utf8.count <= 18, let length = Int(text) else {
+        guard let length = DecimalDigits.value(text, maxDigits: 18) else {
             return .failure(.init(body: .incomplete))
         }
         return length > limit ? .failure(.init(body: .tooLarge)) : .success(length)

@@ -1,3 +1,5 @@
+import HTTPMessages
+
 /// How the FastCGI server runs; defaults suit the bundled nginx config.
 public struct ServerConfiguration: Sendable {
     public var address: ListenAddress
@@ -30,7 +32,7 @@ public struct ServerConfiguration: Sendable {
         address: ListenAddress,
         workerCount: Int = ServerConfiguration.defaultWorkerCount,
         runningWorkers: Int = ServerConfiguration.defaultRunningWorkers,
-        maxBodySize: Int = 64 * 1024,
+        maxBodySize: Int = RequestLimits.bodyBytes,
         idleTimeoutSeconds: Int = 10,
         backlog: Int = 1024,
         maxConnections: Int = 4096,

@@ -1,4 +1,5 @@
 import Glibc
+import HTTPMessages
 
 /// `FCGI_WEB_SERVER_ADDRS`: the peers allowed to connect over TCP, comma-separated, each an
 /// IPv4 or IPv6 address or a CIDR block of either (`10.0.0.1, 10.0.1.0/24, ::1, fd00::/8`).
@@ -33,7 +34,7 @@ struct WebServerAddresses: Sendable, Equatable {
             return
         }
         blocks = try text.split(separator: ",", omittingEmptySubsequences: false).map { part in
-            let entry = part.trimmingBlanks()
+            let entry = part.trimmingSpacesAndTabs()
             guard let block = Self.block(entry) else {
                 throw ServerError(description: "FCGI_WEB_SERVER_ADDRS: cannot read the entry '\(entry)' in '\(text)'; "
                                   + "each entry must be an IPv4 or IPv6 address or a CIDR block (10.0.0.0/24, fd00::/8), "
@@ -99,11 +100,5 @@ struct WebServerAddresses: Sendable, Equatable {
         withUnsafeBytes(of: address) { bytes in
             (bytes[0..<8].reduce(0) { $0 << 8 | UInt64($1) }, bytes[8..<16].reduce(0) { $0 << 8 | UInt64($1) })
         }
-    }
-}
-
-private extension Substring {
-    func trimmingBlanks() -> String {
-        String(drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed())
     }
 }

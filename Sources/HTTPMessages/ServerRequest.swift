@@ -1,5 +1,4 @@
-/// One request as the responder sees it, copied out of libfcgi's buffers so
-/// that it outlives the next `FCGX_Accept_r`.
+/// One request as the application sees it: values of its own, whatever server read it.
 public struct ServerRequest: Sendable {
     public var method: String
     /// The path without the query string, as the client sent it.
@@ -10,6 +9,9 @@ public struct ServerRequest: Sendable {
     /// `CONTENT_TYPE`), kept in this one dictionary rather than copied into a second.
     public var params: [String: String]
     public var body: RequestBody
+    /// The id the web server gave this request (nginx's `$request_id`, or the client's
+    /// `X-Request-ID` when nginx kept it), as the server received it; nil when none was sent.
+    public var webServerRequestID: String?
 
     /// `headers` (any case, `content-type` style) are stored as the parameters nginx would send.
     public init(
@@ -18,7 +20,8 @@ public struct ServerRequest: Sendable {
         query: String = "",
         headers: [String: String] = [:],
         params: [String: String] = [:],
-        body: RequestBody = .complete([])
+        body: RequestBody = .complete([]),
+        webServerRequestID: String? = nil
     ) {
         self.method = method
         self.path = path
@@ -26,6 +29,7 @@ public struct ServerRequest: Sendable {
         self.params = params
         for (name, value) in headers { self.params[Self.parameterName(forHeader: name)] = value }
         self.body = body
+        self.webServerRequestID = webServerRequestID
     }
 
     /// A request header by its HTTP name, case-insensitively.

@@ -44,7 +44,7 @@ import Testing
     }
 
     @Test func nginxCorrelationIDWinsAndBadClientIDsAreReplaced() {
-        let proxied = api.responder.handle(ServerRequest(method: "GET", path: "/api/health", params: ["REQUEST_ID": "abc123"]))
+        let proxied = api.responder.handle(ServerRequest(method: "GET", path: "/api/health", webServerRequestID: "abc123"))
         #expect(proxied.header("X-Request-ID") == "abc123")
         let hostile = api.send("GET", "/api/health", headers: ["x-request-id": "a\r\nSet-Cookie: x=1"])
         #expect(hostile.header("X-Request-ID")?.count == 32)

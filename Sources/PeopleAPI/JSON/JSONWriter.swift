@@ -23,8 +23,8 @@ struct JSONWriter {
             case UInt8(ascii: "\t"): raw("\\t")
             case 0..<0x20:
                 raw("\\u00")
-                bytes.append(Self.hexDigits[Int(byte >> 4)])
-                bytes.append(Self.hexDigits[Int(byte & 0x0F)])
+                bytes.append(Hex.digits[Int(byte >> 4)])
+                bytes.append(Hex.digits[Int(byte & 0x0F)])
             default:
                 bytes.append(byte)
             }
@@ -43,8 +43,6 @@ struct JSONWriter {
     mutating func optionalString(_ value: String?) {
         if let value { string(value) } else { raw("null") }
     }
-
-    private static let hexDigits = Array("0123456789abcdef".utf8)
 }
 
 /// A response body that writes itself as JSON.

@@ -1,9 +1,11 @@
 /// Lower-case hexadecimal: digests, `bytea` as PostgreSQL's `encode(…, 'hex')` writes it, ETags.
 public enum Hex {
-    public static func encode(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
+    /// The sixteen digits, for writers that put hexadecimal straight into their own bytes.
+    static let digits = Array("0123456789abcdef".utf8)
+
+    public static func encode(_ bytes: some Sequence<UInt8>) -> String {
         var text: [UInt8] = []
-        text.reserveCapacity(bytes.count * 2)
+        text.reserveCapacity(bytes.underestimatedCount * 2)
         for byte in bytes {
             text.append(digits[Int(byte >> 4)])
             text.append(digits[Int(byte & 0x0f)])

@@ -3,12 +3,12 @@ struct OperatorAuthenticator: Sendable {
     let store: any OperatorTokenStore
 
     /// The name of the token presented as `Authorization: Bearer <token>`; otherwise throws
-    /// `APIError.unauthorized`, saying whether any credential was sent.
+    /// `OperatorAuthenticationFailure`, saying whether any credential was sent.
     func authenticate(authorization: String?) throws -> String {
         // `Bearer` with nothing after it (a script's empty $TOKEN) sent no token either.
         guard let authorization, ![[], ["bearer"]].contains(authorization.split(separator: " ").map { $0.lowercased() })
-        else { throw APIError.unauthorized(credentialsSent: false) }
-        guard let token = Self.bearerToken(authorization) else { throw APIError.unauthorized(credentialsSent: true) }
+        else { throw OperatorAuthenticationFailure.noToken }
+        guard let token = Self.bearerToken(authorization) else { throw OperatorAuthenticationFailure.tokenNotAccepted }
         let digest = OperatorToken.digest(token)
         // Every stored digest is compared, each in constant time: the time taken says
         // nothing about which token, or how much of one, matched.
@@ -16,7 +16,7 @@ struct OperatorAuthenticator: Sendable {
         for stored in try store.tokenDigests() where OperatorToken.digestsMatch(stored.digest, digest) {
             match = stored.name
         }
-        guard let match else { throw APIError.unauthorized(credentialsSent: true) }
+        guard let match else { throw OperatorAuthenticationFailure.tokenNotAccepted }
         return match
     }
 
@@ -35,4 +35,11 @@ struct OperatorAuthenticator: Sendable {
         } && token.utf8.dropFirst(body.count).allSatisfy { $0 == UInt8(ascii: "=") }
         return isToken68 ? String(token) : nil
     }
+}
+
+/// Why a request is not an operator's: no token at all, or one that is not a valid bearer token
+/// of a live operator (unknown, revoked or malformed: the difference is not told).
+enum OperatorAuthenticationFailure: Error, Equatable {
+    case noToken
+    case tokenNotAccepted
 }

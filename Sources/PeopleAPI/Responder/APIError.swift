@@ -1,3 +1,5 @@
+import HTTPMessages
+
 /// Every way a request can fail, in the contract's terms. Layers below the
 /// responder throw their own errors; `APIError.categorise` turns them into one of
 /// these, and `APIError.details` is the single table of status, code and message.
@@ -66,7 +68,7 @@ public enum APIError: Error, Equatable {
             return Details(status: 409, code: "IDEMPOTENCY_KEY_IN_USE",
                            message: "A request with this Idempotency-Key is still being handled; retry shortly.")
         case .payloadTooLarge:
-            return Details(status: 413, code: "PAYLOAD_TOO_LARGE", message: "The request body must be at most 64 KiB.")
+            return Details(status: 413, code: "PAYLOAD_TOO_LARGE", message: "The request body must be at most \(RequestLimits.bodyKiB) KiB.")
         case .unsupportedMediaType:
             return Details(status: 415, code: "UNSUPPORTED_MEDIA_TYPE", message: "Send the person as application/json.")
         case .validationFailed(let violations):
@@ -93,6 +95,8 @@ public enum APIError: Error, Equatable {
         switch error {
         case let error as APIError:
             return error
+        case let failure as OperatorAuthenticationFailure:
+            return .unauthorized(credentialsSent: failure == .tokenNotAccepted)
         case let failure as ValidationFailure:
             return .validationFailed(failure.violations)
         case let error as RepositoryError:

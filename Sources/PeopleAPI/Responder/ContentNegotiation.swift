@@ -1,3 +1,5 @@
+import HTTPMessages
+
 /// The `Accept` and `Content-Type` rules of the contract.
 enum ContentNegotiation {
     /// How an error is written: the envelope (the default), or RFC 9457's problem details.
@@ -30,7 +32,7 @@ enum ContentNegotiation {
 
     private static func ranges(_ accept: String) -> [(type: String, quality: Double)] {
         accept.split(separator: ",").compactMap { range in
-            let parts = range.split(separator: ";").map { $0.trimmingSpaces().lowercased() }
+            let parts = range.split(separator: ";").map { $0.trimmingSpacesAndTabs().lowercased() }
             guard let type = parts.first, !type.isEmpty else { return nil }
             let quality = parts.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
             return (type, quality)
@@ -45,15 +47,6 @@ enum ContentNegotiation {
     static func isJSON(contentType: String?) -> Bool {
         guard let contentType else { return false }
         let mediaType = contentType.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-        return mediaType.trimmingSpaces().lowercased() == "application/json"
-    }
-}
-
-extension StringProtocol {
-    func trimmingSpaces() -> String {
-        var text = Substring(self)
-        while let first = text.first, first == " " || first == "\t" { text = text.dropFirst() }
-        while let last = text.last, last == " " || last == "\t" { text = text.dropLast() }
-        return String(text)
+        return mediaType.trimmingSpacesAndTabs().lowercased() == "application/json"
     }
 }

@@ -19,7 +19,7 @@ enum MetricsController {
         guard let accept, !accept.allSatisfy({ $0 == " " || $0 == "\t" }) else { return .prometheus }
         var admitsText = false
         for range in accept.split(separator: ",") {
-            let parts = range.split(separator: ";").map { $0.trimmingSpaces().lowercased() }
+            let parts = range.split(separator: ";").map { $0.trimmingSpacesAndTabs().lowercased() }
             guard let type = parts.first else { continue }
             let quality = parts.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
             guard quality > 0 else { continue }

@@ -64,8 +64,7 @@ struct PeopleController: Sendable {
             }
             switch name {
             case "limit":
-                guard value.utf8.count <= 3, value.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }),
-                      let number = Int(value), Self.pageSizes.contains(number)
+                guard let number = DecimalDigits.value(value, maxDigits: 3), Self.pageSizes.contains(number)
                 else { throw APIError.invalidQuery("limit must be a whole number from 1 to 100.") }
                 limit = number
             case "after":
@@ -106,16 +105,13 @@ struct PeopleController: Sendable {
     static func location(of person: Person) -> String { "/api/people/\(person.id)" }
 
     static func fingerprint(_ body: [UInt8]) -> String {
-        SHA256.hash(data: body).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        Hex.encode(SHA256.hash(data: body))
     }
 
     /// `If-None-Match`: a list of entity tags (weak ones compare equal too) or `*`.
     static func matches(_ header: String, etag: String) -> Bool {
         header.split(separator: ",").contains { candidate in
-            var tag = candidate.trimmingSpaces()
+            var tag = candidate.trimmingSpacesAndTabs()
             if tag.hasPrefix("W/") { tag.removeFirst(2) }
             return tag == etag || tag == "*"
         }

@@ -12,15 +12,11 @@ enum RequestHeaders {
         (1...255).contains(value.utf8.count) && value.utf8.allSatisfy { (0x21...0x7E).contains($0) }
     }
 
-    /// nginx's id (`REQUEST_ID` param, already decided by its map), else the client's
+    /// The web server's id (nginx's, already decided by its map), else the client's
     /// well-formed `X-Request-ID`, else a new one, so standalone use still correlates.
     static func correlationID(_ request: ServerRequest) -> String {
-        if let fromProxy = request.params["REQUEST_ID"], isWellFormedRequestID(fromProxy) { return fromProxy }
+        if let fromProxy = request.webServerRequestID, isWellFormedRequestID(fromProxy) { return fromProxy }
         if let fromClient = request.header("x-request-id"), isWellFormedRequestID(fromClient) { return fromClient }
-        var generator = SystemRandomNumberGenerator()
-        return (0..<2).map { _ in
-            let hex = String(generator.next() as UInt64, radix: 16)
-            return String(repeating: "0", count: 16 - hex.count) + hex
-        }.joined()
+        return Hex.encode(SecureRandom.bytes(16))
     }
 }
