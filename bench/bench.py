@@ -7,7 +7,7 @@ figures that count; absolute numbers drift on shared machines.
 Environment: BENCH_SMOKE=1 (a few seconds, for `make test`), BENCH_DURATION (seconds, 10),
 BENCH_WORKERS (the responder's own default unless set: 16 threads, 4 taking requests at once; the minimal
 responder runs 4 threads), BENCH_BINARY (.build/release/people-api), BENCH_LARGE=0 to skip the 1,000,000-people run,
-BENCH_BEFORE_BINARY (an earlier build's creates beside this one's),
+BENCH_BEFORE_BINARY (an earlier build's workloads beside this one's, in the same minutes),
 BENCH_SOAK=1 to add 2,000,000 mixed requests and report how the responder's RSS grew after the first 100,000.
 The PHP-FPM peer (bench/php_fpm.py): bench/php/person.php on php8.2-fpm (`pm = static`, BENCH_PHP_CHILDREN
 children, 16) with PDO SQLite in WAL mode and `synchronous = FULL`, behind the same nginx site, runs the create
@@ -54,7 +54,7 @@ PHP_NORMAL = "create, PHP-FPM + PDO SQLite, synchronous NORMAL"
 RELEASE = Path(os.environ.get("BENCH_BINARY", ROOT / ".build/release/people-api"))
 # BENCH_BEFORE_BINARY: an earlier release build whose creates are measured beside this one's.
 BEFORE = os.environ.get("BENCH_BEFORE_BINARY")
-BEFORE_ROW = "create, the build before (BENCH_BEFORE_BINARY)"
+BEFORE_ROW = "the build before (BENCH_BEFORE_BINARY)"
 MINIMAL = ROOT / ".build/bench/minimal-responder"
 SCRIPT = ROOT / "bench/workload.lua"
 CEILING = ('location = /bench/ceiling { default_type "application/json; charset=utf-8"; '
@@ -259,6 +259,8 @@ def main():
                 before = Stack(rate_limit=0, binary=str(BEFORE), workers=WORKERS, keep_conn="off")
                 started.append(before)
                 before.start()
+                before_ids = before.dir / "ids.txt"
+                before_ids.write_text("\n".join(seed(before.url, 20 if SMOKE else 1000)) + "\n")
             pid = product.responder.pid
             for connections in CONNECTIONS:
                 floor = wrk(control.url, "create", connections, DURATION, pid=minimal.pid)
@@ -272,8 +274,10 @@ def main():
                                    token=product.operator_token)
                     results.append((workload, connections, measured, floor["rps"], bare["rps"]))
                 if before:
-                    measured = wrk(before.url, "create", connections, DURATION, pid=before.responder.pid)
-                    results.append((BEFORE_ROW, connections, measured, floor["rps"], bare["rps"]))
+                    for workload in ["create", "invalid", "get", "list"]:
+                        measured = wrk(before.url, workload, connections, DURATION, pid=before.responder.pid,
+                                       ids_file=str(before_ids), token=before.operator_token)
+                        results.append((f"{workload}, {BEFORE_ROW}", connections, measured, floor["rps"], bare["rps"]))
                 if php:
                     # Right after ours, in the same minute: the peer configured as durably.
                     measured = wrk(php.url, "create", connections, DURATION, pid=php.pids)
