@@ -101,14 +101,12 @@ public final class FastCGIServer: Sendable {
         }
         let arrival = RequestArrival(maxParamsBytes: configuration.maxParamsBytes)
         var peeked = [UInt8](repeating: 0, count: 16 * 1024)
-        // A slot before waiting for a connection: only as many workers take requests as there are
-        // slots, and a worker waiting on a disk sync lets another take the next (`WorkerSlots`).
+        // A slot before waiting for a connection, kept from request to request: only as many
+        // workers take requests as there are slots, and a worker waiting on a disk sync lets
+        // another take the next (`WorkerSlots`).
         while slots.takeForNextRequest(), let (fd, since) = door.nextConnection() {
             Metrics.workerBusy()
-            defer {
-                Metrics.workerIdle()
-                slots.giveBackIfHeld()
-            }
+            defer { Metrics.workerIdle() }
             switch arrival.look(at: fd, buffer: &peeked) {
             case .arrived:
                 break

@@ -8,13 +8,15 @@ import Glibc
 /// which is what the tail measured at 64 connections (4 workers had the lowest p99 of 4, 6 and 8).
 /// But a create waits for its commit's disk sync, and a worker that waits still counted among the
 /// few: with 4 workers, at most 4 creates shared one sync. So the server runs more worker threads
-/// than slots. A worker takes a slot before it waits for a connection, and gives it back when its
-/// request is done, or as soon as it starts waiting on I/O (`waitingOnIO`): another worker then
-/// takes the next request, which can join the next commit. A worker back from its wait finishes
-/// its request without a slot (only its answer is left to write), so it never waits behind idle
-/// workers that hold slots. Without I/O waits, exactly `count` workers take requests: as many as
-/// the measured best, with the same tail (the p99 of invalid creates at 64 connections doubled
-/// when every thread took requests and queued for a slot afterwards).
+/// than slots. A worker takes a slot before it waits for a connection and keeps it from request to
+/// request, until it starts waiting on I/O (`waitingOnIO`): it gives the slot up then, and another
+/// worker takes the next request, which can join the next commit. A worker back from its wait
+/// finishes its request without a slot (only its answer is left to write), so it never waits
+/// behind idle workers that hold slots, and then lines up for one. Without I/O waits, the same
+/// `count` workers take every request, with no hand-over between threads: as many as the
+/// measured best, with the same tail (the p99 of invalid creates at 64 connections doubled when
+/// every thread took requests and queued for a slot afterwards; handing the slot over after every
+/// request cost invalid creates a third of their rate at 64 connections).
 public final class WorkerSlots: @unchecked Sendable {
     public let count: Int
     private var free: Int
@@ -32,10 +34,12 @@ public final class WorkerSlots: @unchecked Sendable {
         pthread_mutex_destroy(&mutex)
     }
 
-    /// Takes a slot for this thread's next request, waiting in line while every slot is taken.
-    /// Returns true, so that it can stand in a `while` condition.
+    /// Takes a slot for this thread's next request, waiting in line while every slot is taken; a
+    /// worker that kept its slot from its last request goes on at once. Returns true, so that it
+    /// can stand in a `while` condition.
     @discardableResult
     public func takeForNextRequest() -> Bool {
+        if Self.thisThread().holdsSlot { return true }
         pthread_mutex_lock(&mutex)
         if free > 0 {
             free -= 1
