@@ -34,6 +34,15 @@ import Testing
         #expect(isMalformed(parse(body)), "\(body)")
     }
 
+    /// Found by the fuzzer: jansson read an object with a raw NUL after a number; the Swift reader refused it.
+    @Test("a raw NUL byte anywhere is refused by both readers", arguments: [
+        "{\"name\":\"Ada\",\"email\":777777777\u{0}}", "{\"a\":1}\u{0}", "{\"a\":\"x\u{0}y\"}", "\u{0}{}",
+    ])
+    func aRawNulIsRefused(body: String) {
+        #expect(JSONBodyParser.parseObject(Array(body.utf8)).isFailure)
+        #expect(JSONBodyParser.readInSwift(Array(body.utf8)).isFailure)
+    }
+
     @Test func aByteOrderMarkIsRefused() {
         #expect(JSONBodyParser.parseObject([0xEF, 0xBB, 0xBF] + Array("{}".utf8)) == .failure(.byteOrderMark))
     }
