@@ -167,8 +167,10 @@ def test_a_second_run_on_the_same_data_dir_refuses_and_touches_nothing(tmp_path,
 def make(target, data_dir, *settings, swift="swift"):
     # quiet-release runs with SWIFT as given: a stand-in build that succeeds or fails, never a real one.
     # As the README writes it: TOKEN=$(make token NAME=…), no -s.
+    # From a person's shell: not as a sub-make of `make test`, which would print its directory.
+    env = {name: value for name, value in run_env(data_dir, 0).items() if name not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")}
     return subprocess.run(["make", target, f"SWIFT={swift}", *settings], cwd=ROOT,
-                          env=run_env(data_dir, 0), capture_output=True, text=True, timeout=120)
+                          env=env, capture_output=True, text=True, timeout=120)
 
 
 def test_token_commands_print_only_their_result_and_everything_is_private(tmp_path, runs, record_property):
