@@ -1,6 +1,7 @@
 """A 201 and a 204 are on stable storage: the store on LazyFS, a few hundred creates (some keyed)
 and a few erasures acknowledged, then the power cut (every process killed at once, *then* every
 unsynced byte dropped), and every acknowledged person is in the store, no erased one is."""
+import contextlib
 import itertools
 import os
 import signal
@@ -57,12 +58,29 @@ def group_members(pgid: int) -> list[int]:
     return members
 
 
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry))
+    return found
+
+
 def cut_power(stack, filesystem):
     """Every process of the stack killed at once, then the file system's unsynced data dropped. The
     other order could drop a write that a live responder would sync a moment later and blame it."""
     group = stack.responder.pid  # the responders run in a session of their own (see Stack)
+    nginx_workers = children(stack.nginx.pid)  # killed with their master, not left serving as orphans
     os.killpg(group, signal.SIGKILL)
     stack.nginx.kill()
+    for worker in nginx_workers:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(worker, signal.SIGKILL)
     wait_until(lambda: not group_members(group), 10, "every responder to be dead")
     stack.nginx.wait(timeout=10)
     stack.responder.wait(timeout=10)
