@@ -45,20 +45,8 @@ class Ledger:
         return response.status_code
 
 
-def group_members(pgid: int) -> list[int]:
-    members = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                fields = open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[2]) == pgid and fields[0] != "Z":
-                members.append(int(entry))
-    return members
-
-
-def children(pid: int) -> list[int]:
+def processes(where) -> list[int]:
+    """Live processes whose `/proc/PID/stat` fields after the name (state, ppid, pgrp, ...) satisfy `where`."""
     found = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -66,9 +54,17 @@ def children(pid: int) -> list[int]:
                 fields = open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            if int(fields[1]) == pid:
+            if fields[0] != "Z" and where(fields):
                 found.append(int(entry))
     return found
+
+
+def group_members(pgid: int) -> list[int]:
+    return processes(lambda fields: int(fields[2]) == pgid)
+
+
+def children(pid: int) -> list[int]:
+    return processes(lambda fields: int(fields[1]) == pid)
 
 
 def cut_power(stack, filesystem):

@@ -18,12 +18,11 @@ enum SQLiteDurability {
     static func enforce(on db: Database) throws {
         try db.execute(sql: "PRAGMA synchronous = FULL")
         try db.execute(sql: "PRAGMA secure_delete = ON")
-        let synchronous = try Int.fetchOne(db, sql: "PRAGMA synchronous")
-        let secureDelete = try Int.fetchOne(db, sql: "PRAGMA secure_delete")
+        let (synchronous, secureDelete) = try current(on: db)
         // 2 is FULL (3 EXTRA is stronger still); secure_delete reads back 1 when on.
-        guard let synchronous, synchronous >= 2, secureDelete == 1 else {
+        guard synchronous >= 2, secureDelete == 1 else {
             throw DatabaseError(message: "the writer did not keep synchronous = FULL and secure_delete = ON "
-                                + "(read back \(synchronous.map(String.init) ?? "nothing"), \(secureDelete.map(String.init) ?? "nothing"))")
+                                + "(read back \(synchronous), \(secureDelete))")
         }
     }
 
