@@ -94,7 +94,7 @@ let package = Package(
             ]
         ),
         // The application over the memory stores.
-        .testTarget(name: "PeopleAPITests", dependencies: ["PeopleAPI", "HTTPMessages"]),
+        .testTarget(name: "PeopleAPITests", dependencies: ["PeopleAPI", "HTTPMessages", "Scoreboard"]),
         // What the store tests share: the kinds of store, temporary folders, the PostgreSQL test server.
         .target(name: "StoreTestSupport", dependencies: ["PeopleAPI", "PeopleStoreSQLite", "PeopleStorePostgres"],
                 path: "Tests/StoreTestSupport"),

@@ -58,19 +58,24 @@ struct StdinRecords {
         case .failure(let verdict): return verdict.body
         }
         var body: [UInt8] = []
+        body.reserveCapacity(min(expected ?? 0, limit) + 1)
         while true {
-            guard let header = take(8), header[0] == 1 else { return .incomplete }
-            let type = header[1]
-            let id = Int(header[2]) << 8 | Int(header[3])
-            let length = Int(header[4]) << 8 | Int(header[5])
-            guard let content = take(length), take(Int(header[6])) != nil else { return .incomplete }
-            if id != requestID {
+            guard let header = take(8), pending[header.lowerBound] == 1 else { return .incomplete }
+            let type = pending[header.lowerBound + 1]
+            let id = Int(pending[header.lowerBound + 2]) << 8 | Int(pending[header.lowerBound + 3])
+            let length = Int(pending[header.lowerBound + 4]) << 8 | Int(pending[header.lowerBound + 5])
+            let padding = Int(pending[header.lowerBound + 6])
+            guard let content = take(length) else { return .incomplete }
+            let ours = id == requestID
+            // Copied before the next `take`, which may move what is pending.
+            if ours && type == Self.stdin { body += pending[content] }
+            guard take(padding) != nil else { return .incomplete }
+            if !ours {
                 if type == Self.beginRequest && id != 0 { refuseMultiplexed(id) }
                 continue  // another request's record, or a management record: nothing to do with this one
             }
             guard type == Self.stdin else { return .incomplete }  // FCGI_ABORT_REQUEST or a record out of order
             if length == 0 { break }
-            body += content
             if body.count > limit { return .tooLarge }
         }
         if let expected, body.count != expected { return .incomplete }
@@ -84,20 +89,23 @@ struct StdinRecords {
         _ = record.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
     }
 
-    /// The next `count` bytes: buffered ones first, then from the socket (its receive timeout applies).
-    private mutating func take(_ count: Int) -> [UInt8]? {
+    /// Where the next `count` bytes lie in `pending`: buffered ones first, then from the socket
+    /// (its receive timeout applies). Valid until the next call.
+    private mutating func take(_ count: Int) -> Range<Int>? {
         while pending.count - position < count {
             if position > 0 {
                 pending.removeFirst(position)
                 position = 0
             }
-            var chunk = [UInt8](repeating: 0, count: 16 * 1024)
-            let received = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            let received = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16 * 1024) { chunk in
+                let received = recv(fd, chunk.baseAddress, chunk.count, 0)
+                if received > 0 { pending += chunk[..<received] }
+                return received
+            }
             if received < 0 && errno == EINTR { continue }
             guard received > 0 else { return nil }
-            pending += chunk[..<received]
         }
         defer { position += count }
-        return Array(pending[position..<position + count])
+        return position..<position + count
     }
 }

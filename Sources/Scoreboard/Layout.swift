@@ -14,7 +14,7 @@ public enum Layout {
 
     // MARK: Labels, each a fixed list so that each combination has its word
 
-    /// Route templates, never the path asked for: no id and no stranger's path becomes a label.
+    /// Route templates (`MetricsRoute`'s labels), never the path asked for.
     public static let routes = ["/api/people", "/api/people/{id}", "/api/health", "/api/metrics", "other"]
     public static let methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "other"]
     /// Every status the responder answers; any other is counted as "other".

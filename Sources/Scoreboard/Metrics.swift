@@ -52,9 +52,9 @@ public enum Metrics {
     @inline(__always) public static func requestStarted() { add(Layout.inFlight) }
 
     /// A request answered: its route, method and status counted, its duration in the histogram.
-    public static func requestEnded(path: String, method: String, status: Int, nanoseconds: UInt64) {
+    public static func requestEnded(route metricsRoute: MetricsRoute, method: String, status: Int, nanoseconds: UInt64) {
         scoreboard_sub(words + Layout.inFlight, 1)
-        let route = Labels.route(path)
+        let route = metricsRoute.rawValue
         add(Layout.requestWord(route: route, method: Labels.method(method), status: Labels.status(status)))
         let histogram = Layout.durationWord(route: route)
         add(histogram + Labels.bucket(nanoseconds, Layout.durationBounds))
@@ -88,20 +88,6 @@ public struct BuildInfo: Sendable {
 
 /// Label values to word indexes, on the request path: no allocation, no dictionary.
 enum Labels {
-    static func route(_ path: String) -> Int {
-        var utf8 = path.utf8[...]
-        guard utf8.starts(with: "/api/".utf8) else { return 4 }
-        utf8 = utf8.dropFirst(5)
-        if utf8.elementsEqual("people".utf8) { return 0 }
-        if utf8.elementsEqual("health".utf8) { return 2 }
-        if utf8.elementsEqual("metrics".utf8) { return 3 }
-        if utf8.starts(with: "people/".utf8) {
-            let rest = utf8.dropFirst(7)
-            if !rest.isEmpty, !rest.contains(UInt8(ascii: "/")) { return 1 }
-        }
-        return 4
-    }
-
     static func method(_ method: String) -> Int {
         switch method {
         case "GET": 0

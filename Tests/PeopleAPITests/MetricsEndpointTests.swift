@@ -1,6 +1,7 @@
 import Foundation
 import HTTPMessages
 import Logging
+import Scoreboard
 import Testing
 @testable import PeopleAPI
 
@@ -33,6 +34,20 @@ import Testing
         let text = String(decoding: response.body, as: UTF8.self)
         #expect(text.contains(#"people_api_requests_total{route="/api/people",method="POST",status="422"} "#))
         #expect(text.contains("# TYPE people_api_request_duration_seconds histogram"))
+    }
+
+    /// Counted under route templates, never the path asked for: no id and no stranger's path becomes a label.
+    @Test func routesAreTemplatesNeverPaths() {
+        func route(_ path: String) -> MetricsRoute { PeopleResponder.Endpoint(path: path)?.metricsRoute ?? .other }
+        #expect(route("/api/people") == .people)
+        #expect(route("/api/people/0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b") == .person)
+        #expect(route("/api/people/a/b") == .other)
+        #expect(route("/api/people/") == .other)
+        #expect(route("/api/peoplex") == .other)
+        #expect(route("/api/health") == .health)
+        #expect(route("/api/metrics") == .metrics)
+        #expect(route("/etc/passwd") == .other)
+        #expect(route("") == .other)
     }
 
     @Test func withoutATokenItIs401AndTheBodySaysNothing() {

@@ -86,8 +86,19 @@ import Testing
     }
 
     @Test func acceptVariantsThatAdmitJSON() {
-        for accept in ["application/json", "application/*", "*/*", "text/html, application/json;q=0.5", "APPLICATION/JSON; charset=utf-8", ""] {
+        for accept in ["application/json", "application/*", "*/*", "text/html, application/json;q=0.5", "APPLICATION/JSON; charset=utf-8", "",
+                       " */* ", "\t*/*", "Application/Problem+JSON"] {
             #expect(api.send("GET", "/api/health", headers: ["accept": accept]).status == 200, "\(accept)")
+        }
+    }
+
+    @Test func contentTypesThatAreJSONAndOnesThatAreNot() {
+        for contentType in ["application/json", "application/json; charset=utf-8", " Application/JSON ;charset=UTF-8", "application/json\t"] {
+            #expect(api.create(#"{"name":"A","email":"a-\#(contentType.count)@example.com"}"#, headers: ["content-type": contentType]).status == 201,
+                    "\(contentType)")
+        }
+        for contentType in ["application/jsonx", "application/json-patch+json", "text/json", "application/ json", "", ";application/json"] {
+            #expect(api.create("{}", headers: ["content-type": contentType]).status == 415, "\(contentType)")
         }
     }
 

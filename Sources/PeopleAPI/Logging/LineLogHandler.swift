@@ -27,7 +27,7 @@ public struct LineLogHandler: LogHandler {
 
     public func log(event: LogEvent) {
         var line = Self.timestamp()
-        line += " \(event.level) \(label):"
+        line += " \(event.level.rawValue) \(label):"  // the case's name, without reflection
         var all = metadata
         if let explicit = event.metadata { all.merge(explicit) { _, explicit in explicit } }
         for (key, value) in all.sorted(by: { $0.key < $1.key }) {

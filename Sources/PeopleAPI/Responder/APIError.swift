@@ -72,7 +72,8 @@ public enum APIError: Error, Equatable {
         case .unsupportedMediaType:
             return Details(status: 415, code: "UNSUPPORTED_MEDIA_TYPE", message: "Send the person as application/json.")
         case .validationFailed(let violations):
-            let count = Set(violations.map(\.field)).count
+            // Sorted by field (`ValidationFailure`): each field begins where its name changes.
+            let count = violations.indices.filter { $0 == 0 || violations[$0].field != violations[$0 - 1].field }.count
             return Details(status: 422, code: "VALIDATION_ERROR",
                            message: "The person could not be created: \(count) \(count == 1 ? "field is" : "fields are") invalid.",
                            violations: violations)

@@ -8,10 +8,14 @@ enum ContentNegotiation {
     /// A missing `Accept` is fine; otherwise one of its ranges must admit JSON (or problem details) with q > 0.
     static func acceptsJSON(_ accept: String?) -> Bool {
         guard let accept, !isBlank(accept) else { return true }
-        return ranges(accept).contains { range in
-            ["application/json", "application/problem+json", "application/*", "*/*"].contains(range.type) && range.quality > 0
+        // One range without parameters (`*/*`, what most clients send) needs no parse.
+        if !accept.utf8.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: ";") }) {
+            return jsonTypes.contains { mediaType(accept.utf8, is: $0) }
         }
+        return ranges(accept).contains { range in jsonTypes.contains(range.type) && range.quality > 0 }
     }
+
+    private static let jsonTypes = ["application/json", "application/problem+json", "application/*", "*/*"]
 
     /// Problem details when `Accept` ranks `application/problem+json` strictly above
     /// `application/json`, each at the quality of the most specific range that matches it
@@ -46,7 +50,14 @@ enum ContentNegotiation {
     /// `application/json`, with or without parameters such as `charset=utf-8`.
     static func isJSON(contentType: String?) -> Bool {
         guard let contentType else { return false }
-        let mediaType = contentType.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-        return mediaType.trimmingSpacesAndTabs().lowercased() == "application/json"
+        let utf8 = contentType.utf8
+        return mediaType(utf8[..<(utf8.firstIndex(of: UInt8(ascii: ";")) ?? utf8.endIndex)], is: "application/json")
+    }
+
+    /// `text`, between spaces and tabs, is `type` (lower case) in any case; on bytes, as every request asks.
+    private static func mediaType<Bytes: BidirectionalCollection<UInt8>>(_ text: Bytes, is type: String) -> Bool {
+        let blank: (UInt8) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+        guard let first = text.firstIndex(where: { !blank($0) }), let last = text.lastIndex(where: { !blank($0) }) else { return false }
+        return text[first...last].elementsEqual(type.utf8) { $0 == $1 || ($0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") && $0 + 32 == $1) }
     }
 }

@@ -3,9 +3,10 @@
 public enum PersonValidator {
     public static func validate(_ submission: [String: JSONValue]) -> Result<NewPerson, ValidationFailure> {
         var violations: [Violation] = []
-        let name = record(validateName(submission["name"]), as: "name", into: &violations)
-        let email = record(validateEmail(submission["email"]), as: "email", into: &violations)
+        // In the order clients see them (by field name), so that most failures need no sort.
         let age = record(validateAge(submission["age"]), as: "age", into: &violations)
+        let email = record(validateEmail(submission["email"]), as: "email", into: &violations)
+        let name = record(validateName(submission["name"]), as: "name", into: &violations)
         for key in submission.keys where !["name", "email", "age"].contains(key) {
             violations.append(Violation(field: key, PersonRules.serverAssignedFields.contains(key) ? .serverAssigned : .unknownField))
         }

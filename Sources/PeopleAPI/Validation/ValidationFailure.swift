@@ -4,6 +4,10 @@ public struct ValidationFailure: Error, Sendable, Equatable {
     public let violations: [Violation]
 
     public init(violations: [Violation]) {
+        if violations.indices.dropFirst().allSatisfy({ violations[$0 - 1].field <= violations[$0].field }) {
+            self.violations = violations
+            return
+        }
         // A stable sort: a field's own problems keep the order the validator found them in.
         self.violations = violations.enumerated()
             .sorted { $0.element.field == $1.element.field ? $0.offset < $1.offset : $0.element.field < $1.element.field }
