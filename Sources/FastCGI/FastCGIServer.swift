@@ -107,9 +107,10 @@ public final class FastCGIServer: Sendable {
         while slots.takeForNextRequest(), let (fd, since) = door.nextConnection() {
             Metrics.workerBusy()
             defer { Metrics.workerIdle() }
+            let interleavedThrough: Int?
             switch arrival.look(at: fd, buffer: &peeked) {
-            case .arrived:
-                break
+            case .arrived(let through):
+                interleavedThrough = through
             case .arriving:
                 // Only part of its params is here: the front door waits for the rest, not this worker.
                 door.awaitRestOfParams(fd, since: since)
@@ -126,7 +127,8 @@ public final class FastCGIServer: Sendable {
             // when libfcgi closes a connection itself (a protocol error), it closes at once.
             request.pointee.keepConnection = 1
             request.pointee.detached = 1
-            guard FCGX_Accept_r(request) == 0 else {
+            let accepted = interleavedThrough.map { InterleavedParams.accept(request, through: $0) } ?? (FCGX_Accept_r(request) == 0)
+            guard accepted else {
                 // No request came (the peer closed, or broke the protocol): libfcgi has closed
                 // the connection, and its fallback `accept` on no socket failed.
                 continue
@@ -146,8 +148,6 @@ public final class FastCGIServer: Sendable {
 
     /// `FCGI_RESPONDER` in the FastCGI specification (Debian ships no `fastcgi.h`).
     private static let responderRole: Int32 = 1
-    /// `FCGI_END_REQUEST` and its protocol status `FCGI_UNKNOWN_ROLE`.
-    private static let endRequestType: UInt8 = 3, unknownRoleStatus: UInt8 = 3
 
     /// Answers `FCGI_END_REQUEST` with `FCGI_UNKNOWN_ROLE`, as the FastCGI specification says
     /// (§5.5). libfcgi would end the request with `REQUEST_COMPLETE` and no output, which a
@@ -155,9 +155,7 @@ public final class FastCGIServer: Sendable {
     /// written here, and libfcgi's streams are marked closed so that it adds nothing.
     private func refuseRole(_ request: UnsafeMutablePointer<FCGX_Request>) {
         request.pointee.keepConnection = 0
-        let id = UInt16(truncatingIfNeeded: request.pointee.requestId)
-        let record: [UInt8] = [1, Self.endRequestType, UInt8(id >> 8), UInt8(id & 0xFF), 0, 8, 0, 0,
-                               0, 0, 0, 0, Self.unknownRoleStatus, 0, 0, 0]
+        let record = RecordHeader.endingRequest(Int(request.pointee.requestId), status: RecordHeader.unknownRole)
         _ = record.withUnsafeBytes { write(request.pointee.ipcFd, $0.baseAddress, $0.count) }
         for stream in [request.pointee.out, request.pointee.err] { stream?.pointee.wasFCloseCalled = 1 }
     }

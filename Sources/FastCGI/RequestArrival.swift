@@ -22,12 +22,11 @@ import Glibc
 struct RequestArrival: Sendable {
     let maxParamsBytes: Int
 
-    private static let headerSize = 8, paramsType: UInt8 = 4, stdinType: UInt8 = 5
-
     enum Verdict: Equatable {
         /// The params have ended within the bound (or the records are not params at all:
-        /// libfcgi decides): a worker may read the request.
-        case arrived
+        /// libfcgi decides): a worker may read the request. `interleavedThrough`: the bytes, up to
+        /// the params' end, among which another request id's records came (`InterleavedParams`).
+        case arrived(interleavedThrough: Int?)
         /// Part of the params is still on its way.
         case arriving
         /// More params than the bound, pairs whose lengths do not add up, a peer that stopped
@@ -40,17 +39,17 @@ struct RequestArrival: Sendable {
     func look(at fd: Int32, buffer: inout [UInt8]) -> Verdict {
         while true {
             let seen = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_PEEK | MSG_DONTWAIT)) }
-            if seen == 0 { return .arrived }  // EOF before a request: libfcgi sees it and closes
+            if seen == 0 { return .arrived(interleavedThrough: nil) }  // EOF before a request: libfcgi sees it and closes
             if seen < 0 { return errno == EAGAIN || errno == EINTR ? .arriving : .refused }
             switch scan(buffer, count: seen) {
-            case .complete:
-                return .arrived
+            case .complete(let interleavedThrough):
+                return .arrived(interleavedThrough: interleavedThrough)
             case .tooLarge:
                 return .refused
             case .incomplete:
                 if seen == buffer.count {
                     // The buffer holds the bound's worth and more is pending: look further.
-                    guard buffer.count < maxParamsBytes + 64 * Self.headerSize + 65_536 else { return .refused }
+                    guard buffer.count < maxParamsBytes + 64 * RecordHeader.size + 65_536 else { return .refused }
                     buffer += [UInt8](repeating: 0, count: buffer.count)
                     continue
                 }
@@ -68,28 +67,40 @@ struct RequestArrival: Sendable {
     /// `POLLRDHUP`, which glibc declares only for `_GNU_SOURCE`.
     private static let pollReadHangUp: Int16 = 0x2000
 
-    private enum Scan { case complete, incomplete, tooLarge }
+    private enum Scan { case complete(interleavedThrough: Int?), incomplete, tooLarge }
 
-    /// Walks whole records: params so far against the bound; the empty params record ends them,
-    /// and then the pairs they carry must add up.
+    /// Walks whole records of the request the first `FCGI_BEGIN_REQUEST` began: params so far
+    /// against the bound; the empty params record ends them, and then the pairs they carry must
+    /// add up. Another request id's records are noted, wherever they fall before that end.
     private func scan(_ bytes: [UInt8], count: Int) -> Scan {
         var offset = 0
         var paramsBytes = 0
         var contents: [Range<Int>] = []
-        while offset + Self.headerSize <= count {
-            let type = bytes[offset + 1]
-            let length = Int(bytes[offset + 4]) << 8 | Int(bytes[offset + 5])
-            let padding = Int(bytes[offset + 6])
-            if type == Self.paramsType {
-                if length == 0 { return Self.pairsAddUp(bytes, contents) ? .complete : .tooLarge }
-                paramsBytes += length
+        var requestID: Int?
+        var interleaved = false
+        while let header = RecordHeader(bytes, at: offset, end: count) {
+            let end = offset + header.recordLength
+            if requestID == nil, header.type == RecordHeader.beginRequest {
+                requestID = header.requestID
+            } else if header.requestID != requestID {
+                // Management records (id 0) libfcgi answers; another id's before any request began is not a request this knows.
+                if header.requestID != 0 {
+                    if requestID == nil { return .complete(interleavedThrough: nil) }
+                    interleaved = true
+                }
+            } else if header.type == RecordHeader.params {
+                if header.contentLength == 0 {
+                    guard end <= count else { return .incomplete }
+                    return Self.pairsAddUp(bytes, contents) ? .complete(interleavedThrough: interleaved ? end : nil) : .tooLarge
+                }
+                paramsBytes += header.contentLength
                 if paramsBytes > maxParamsBytes { return .tooLarge }
-                contents.append(offset + Self.headerSize..<offset + Self.headerSize + length)
-            } else if type == Self.stdinType {
+                contents.append(offset + RecordHeader.size..<offset + RecordHeader.size + header.contentLength)
+            } else if header.type == RecordHeader.stdin {
                 // Out of order: libfcgi refuses it, after reading the pairs before it.
-                return Self.pairsAddUp(bytes, contents) ? .complete : .tooLarge
+                return Self.pairsAddUp(bytes, contents) ? .complete(interleavedThrough: nil) : .tooLarge
             }
-            offset += Self.headerSize + length + padding
+            offset = end
         }
         return .incomplete
     }

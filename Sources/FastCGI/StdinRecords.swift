@@ -22,8 +22,6 @@ struct StdinRecords {
     private var pending: [UInt8]
     private var position = 0
 
-    private static let beginRequest: UInt8 = 1, endRequest: UInt8 = 3, stdin: UInt8 = 5, cantMultiplex: UInt8 = 1
-
     init?(_ request: UnsafeMutablePointer<FCGX_Request>) {
         guard MemoryLayout<Int>.size == 8, let stream = request.pointee.in, let data = stream.pointee.data,
               request.pointee.ipcFd >= 0, stream.pointee.isReader != 0, stream.pointee.isClosed == 0 else { return nil }
@@ -36,7 +34,7 @@ struct StdinRecords {
         let skip = raw.load(fromByteOffset: 40, as: Int32.self)
         let contentLength = raw.load(fromByteOffset: 44, as: Int32.self)
         let paddingLength = raw.load(fromByteOffset: 48, as: Int32.self)
-        guard let buff, let buffStop, let next = stream.pointee.rdNext, type == Int32(Self.stdin), skip == 0,
+        guard let buff, let buffStop, let next = stream.pointee.rdNext, type == Int32(RecordHeader.stdin), skip == 0,
               contentLength == 0, paddingLength == 0, bufferLength > 0, bufferLength <= 65_536,
               UnsafePointer(next) >= buff, UnsafePointer(next) <= buffStop, buffStop - buff <= bufferLength,
               stream.pointee.stop == next
@@ -60,22 +58,18 @@ struct StdinRecords {
         var body: [UInt8] = []
         body.reserveCapacity(min(expected ?? 0, limit) + 1)
         while true {
-            guard let header = take(8), pending[header.lowerBound] == 1 else { return .incomplete }
-            let type = pending[header.lowerBound + 1]
-            let id = Int(pending[header.lowerBound + 2]) << 8 | Int(pending[header.lowerBound + 3])
-            let length = Int(pending[header.lowerBound + 4]) << 8 | Int(pending[header.lowerBound + 5])
-            let padding = Int(pending[header.lowerBound + 6])
-            guard let content = take(length) else { return .incomplete }
-            let ours = id == requestID
+            guard let start = take(RecordHeader.size), let header = RecordHeader(pending, at: start.lowerBound, end: start.upperBound),
+                  header.version == 1, let content = take(header.contentLength) else { return .incomplete }
+            let ours = header.requestID == requestID
             // Copied before the next `take`, which may move what is pending.
-            if ours && type == Self.stdin { body += pending[content] }
-            guard take(padding) != nil else { return .incomplete }
+            if ours && header.type == RecordHeader.stdin { body += pending[content] }
+            guard take(header.paddingLength) != nil else { return .incomplete }
             if !ours {
-                if type == Self.beginRequest && id != 0 { refuseMultiplexed(id) }
+                if header.type == RecordHeader.beginRequest && header.requestID != 0 { refuseMultiplexed(header.requestID) }
                 continue  // another request's record, or a management record: nothing to do with this one
             }
-            guard type == Self.stdin else { return .incomplete }  // FCGI_ABORT_REQUEST or a record out of order
-            if length == 0 { break }
+            guard header.type == RecordHeader.stdin else { return .incomplete }  // FCGI_ABORT_REQUEST or a record out of order
+            if header.contentLength == 0 { break }
             if body.count > limit { return .tooLarge }
         }
         if let expected, body.count != expected { return .incomplete }
@@ -84,8 +78,7 @@ struct StdinRecords {
 
     /// `FCGI_END_REQUEST` with `FCGI_CANT_MPX_CONN` for a second request on this connection.
     private func refuseMultiplexed(_ id: Int) {
-        let record: [UInt8] = [1, Self.endRequest, UInt8(id >> 8), UInt8(id & 0xFF), 0, 8, 0, 0,
-                               0, 0, 0, 0, Self.cantMultiplex, 0, 0, 0]
+        let record = RecordHeader.endingRequest(id, status: RecordHeader.cantMultiplex)
         _ = record.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
     }
 

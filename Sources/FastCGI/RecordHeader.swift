@@ -1,0 +1,34 @@
+/// A FastCGI record's 8-byte header (FastCGI specification, 3.3): version, type, request id,
+/// content and padding lengths. Read by the front door's look at pending records, by the repair
+/// of interleaved params and by the body's reader.
+struct RecordHeader {
+    static let size = 8
+    static let beginRequest: UInt8 = 1, endRequest: UInt8 = 3, params: UInt8 = 4, stdin: UInt8 = 5
+    /// `FCGI_END_REQUEST`'s protocol statuses: a second request on one connection, a role not served.
+    static let cantMultiplex: UInt8 = 1, unknownRole: UInt8 = 3
+
+    let version: UInt8
+    let type: UInt8
+    let requestID: Int
+    let contentLength: Int
+    let paddingLength: Int
+
+    /// The header at `offset`, or nil when fewer than 8 of the first `end` bytes lie there.
+    init?(_ bytes: [UInt8], at offset: Int, end: Int) {
+        guard offset >= 0, min(end, bytes.count) - offset >= Self.size else { return nil }
+        version = bytes[offset]
+        type = bytes[offset + 1]
+        requestID = Int(bytes[offset + 2]) << 8 | Int(bytes[offset + 3])
+        contentLength = Int(bytes[offset + 4]) << 8 | Int(bytes[offset + 5])
+        paddingLength = Int(bytes[offset + 6])
+    }
+
+    /// The whole record: header, content and padding.
+    var recordLength: Int { Self.size + contentLength + paddingLength }
+
+    /// `FCGI_END_REQUEST` for `id` with a protocol status, and an application status of 0.
+    static func endingRequest(_ id: Int, status: UInt8) -> [UInt8] {
+        [1, endRequest, UInt8(truncatingIfNeeded: id >> 8), UInt8(truncatingIfNeeded: id), 0, 8, 0, 0,
+         0, 0, 0, 0, status, 0, 0, 0]
+    }
+}
