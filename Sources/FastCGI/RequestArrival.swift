@@ -18,7 +18,8 @@ import Glibc
 /// 2.4.2-2+deb12u1 survived such a pair here; the check keeps any build safe from it: the
 /// pairs must add up, each declared length within the params actually sent.
 ///
-/// The records are looked at with `MSG_PEEK`, so libfcgi still reads every byte itself.
+/// The records are looked at with `MSG_PEEK`, so libfcgi still reads every byte itself (except
+/// where another request id's records come before the params end: `InterleavedParams`).
 struct RequestArrival: Sendable {
     let maxParamsBytes: Int
 
