@@ -8,28 +8,6 @@
 
 (function () {
   const FIELDS = ["name", "email", "age"];
-  // The page's own words for the contract's field codes (`violations[].code`), said for this
-  // form; a code it does not know shows the API's message.
-  const WORDING = {
-    name: {
-      required: "Enter a name.",
-      not_a_string: "Enter the name as text.",
-      blank: "Enter a name: spaces alone are not one.",
-      too_long: "Shorten the name to at most 100 characters.",
-      control_characters: "Remove the tabs or line breaks from the name.",
-    },
-    email: {
-      required: "Enter an email address.",
-      not_a_string: "Enter the email address as text.",
-      too_long: "Shorten the email address to at most 254 characters.",
-      invalid_email: "Enter an email address like name@example.com.",
-      taken: "This email address is already taken: enter another one.",
-    },
-    age: {
-      not_a_whole_number: "Enter the age as a whole number from 0 to 150, or leave it empty.",
-      out_of_range: "Enter an age from 0 to 150, or leave it empty.",
-    },
-  };
   const CREATED_KEY = "people-api.created";
   const TOKEN_KEY = "people-api.operator-token";
   const KEPT_IN_TAB = 200;
@@ -128,19 +106,6 @@
     }
   }
 
-  // Field → what to say: the page's wording for each violation's code, else the API's message;
-  // an envelope without violations (an older server) gives its `errors` as they are.
-  function fieldMessages(error) {
-    const violations = error && Array.isArray(error.violations) ? error.violations : [];
-    if (violations.length === 0) return error && error.errors ? error.errors : {};
-    const messages = {};
-    for (const violation of violations) {
-      const worded = (WORDING[violation.field] || {})[violation.code];
-      (messages[violation.field] = messages[violation.field] || []).push(worded || violation.message);
-    }
-    return messages;
-  }
-
   function showFieldErrors(errors) {
     let first = null;
     for (const field of FIELDS) {
@@ -200,7 +165,8 @@
       }
       // Keep the key only when the create may have happened without us hearing of it.
       if (!(result.networkFailure || result.status >= 500)) pendingRetry = null;
-      const firstInvalid = showFieldErrors(fieldMessages(result.error));
+      const errors = result.error && result.error.errors ? result.error.errors : {};
+      const firstInvalid = showFieldErrors(errors);
       // The banner says what happened and what to do (a 422 counts the fields; a 409 gives its
       // reason); each field says what is wrong with it.
       const next = firstInvalid && result.status !== 422 ? "Nothing was added: change the marked field and try again." : "";
