@@ -129,8 +129,8 @@ public final class FastCGIServer: Sendable {
             request.pointee.detached = 1
             let accepted = interleavedThrough.map { InterleavedParams.accept(request, through: $0) } ?? (FCGX_Accept_r(request) == 0)
             guard accepted else {
-                // No request came (the peer closed, or broke the protocol): libfcgi has closed
-                // the connection, and its fallback `accept` on no socket failed.
+                // No request came (the peer closed, or broke the protocol): the connection is
+                // closed (by libfcgi, whose fallback `accept` on no socket then failed, or by the repair).
                 continue
             }
             serve(request)

@@ -13,7 +13,8 @@ import Glibc
 /// each other `FCGI_BEGIN_REQUEST` with `FCGI_CANT_MPX_CONN` as libfcgi would, leaves the other
 /// records out, and has libfcgi read the request's own begin and params from a pipe. The
 /// connection is the request's again for its body (`StdinRecords`) and its answer. Management
-/// records (request id 0) among them are left out too: libfcgi would answer them into the pipe.
+/// records (request id 0) among them are left out unanswered: libfcgi would answer them into the
+/// pipe, and no web server sends them in the middle of a request.
 enum InterleavedParams {
     /// `FCGX_Accept_r` over the request's own records among the first `length` bytes pending on
     /// `request.ipcFd`. False when no request could be read: the connection is closed then, as
@@ -49,21 +50,23 @@ enum InterleavedParams {
         return bytes
     }
 
-    /// The records of the request the first `FCGI_BEGIN_REQUEST` began, in order; every other
-    /// request's begin answered `FCGI_CANT_MPX_CONN` on `fd`.
+    /// The records of the request the first `FCGI_BEGIN_REQUEST` began (`RequestRecords`), in
+    /// order; every second begin answered `FCGI_CANT_MPX_CONN` on `fd`.
     private static func ownRecords(of bytes: [UInt8], answeringOthersOn fd: Int32) -> [UInt8]? {
         var own: [UInt8] = []
-        var requestID: Int?
+        var records = RequestRecords()
         var offset = 0
         while let header = RecordHeader(bytes, at: offset, end: bytes.count) {
             let end = offset + header.recordLength
             guard end <= bytes.count else { return nil }
-            if requestID == nil, header.type == RecordHeader.beginRequest { requestID = header.requestID }
-            if header.requestID == requestID {
+            switch records.owner(of: header) {
+            case .own:
                 own += bytes[offset..<end]
-            } else if header.type == RecordHeader.beginRequest, header.requestID != 0 {
+            case .secondBegin:
                 let refusal = RecordHeader.endingRequest(header.requestID, status: RecordHeader.cantMultiplex)
                 _ = refusal.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            case .other, .management:
+                break
             }
             offset = end
         }
@@ -75,6 +78,7 @@ enum InterleavedParams {
         var ends: [Int32] = [-1, -1]
         guard Glibc.pipe(&ends) == 0 else { return nil }
         defer { close(ends[1]) }
+        for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
         let written = fcntl(ends[1], setPipeSize, Int32(max(bytes.count, 4096))) >= bytes.count
             && bytes.withUnsafeBytes { write(ends[1], $0.baseAddress, $0.count) } == bytes.count
         guard written else {

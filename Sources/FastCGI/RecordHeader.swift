@@ -32,3 +32,24 @@ struct RecordHeader {
          0, 0, 0, 0, status, 0, 0, 0]
     }
 }
+
+/// Which request a connection's records belong to, as libfcgi should tell them apart: the first
+/// `FCGI_BEGIN_REQUEST` of a non-zero id begins the request; its records are its own; any later
+/// begin (of another id, or of the same id again) is a second request, to be refused; records of
+/// id 0 are management records; everything else, before the begin too, is another request's.
+/// One walk for the front door's look (`RequestArrival`) and for the repair (`InterleavedParams`).
+struct RequestRecords {
+    enum Owner { case own, secondBegin, other, management }
+
+    private(set) var requestID: Int?
+
+    mutating func owner(of header: RecordHeader) -> Owner {
+        if header.requestID == 0 { return .management }
+        if header.type == RecordHeader.beginRequest {
+            guard requestID == nil else { return .secondBegin }
+            requestID = header.requestID
+            return .own
+        }
+        return header.requestID == requestID ? .own : .other
+    }
+}

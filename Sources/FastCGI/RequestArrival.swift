@@ -70,36 +70,36 @@ struct RequestArrival: Sendable {
 
     private enum Scan { case complete(interleavedThrough: Int?), incomplete, tooLarge }
 
-    /// Walks whole records of the request the first `FCGI_BEGIN_REQUEST` began: params so far
-    /// against the bound; the empty params record ends them, and then the pairs they carry must
-    /// add up. Another request id's records are noted, wherever they fall before that end.
+    /// Walks whole records of the request the first `FCGI_BEGIN_REQUEST` began (`RequestRecords`):
+    /// params so far against the bound; the empty params record ends them, and then the pairs
+    /// they carry must add up. Other requests' records and second begins are noted, wherever
+    /// they fall before that end; management records are libfcgi's to answer.
     private func scan(_ bytes: [UInt8], count: Int) -> Scan {
         var offset = 0
         var paramsBytes = 0
         var contents: [Range<Int>] = []
-        var requestID: Int?
+        var records = RequestRecords()
         var interleaved = false
         while let header = RecordHeader(bytes, at: offset, end: count) {
             let end = offset + header.recordLength
-            if requestID == nil, header.type == RecordHeader.beginRequest {
-                requestID = header.requestID
-            } else if header.requestID != requestID {
-                // Management records (id 0) libfcgi answers; another id's before any request began is not a request this knows.
-                if header.requestID != 0 {
-                    if requestID == nil { return .complete(interleavedThrough: nil) }
-                    interleaved = true
+            switch records.owner(of: header) {
+            case .management:
+                break
+            case .secondBegin, .other:
+                interleaved = true
+            case .own:
+                if header.type == RecordHeader.params {
+                    if header.contentLength == 0 {
+                        guard end <= count else { return .incomplete }
+                        return Self.pairsAddUp(bytes, contents) ? .complete(interleavedThrough: interleaved ? end : nil) : .tooLarge
+                    }
+                    paramsBytes += header.contentLength
+                    if paramsBytes > maxParamsBytes { return .tooLarge }
+                    contents.append(offset + RecordHeader.size..<offset + RecordHeader.size + header.contentLength)
+                } else if header.type == RecordHeader.stdin {
+                    // Out of order: libfcgi refuses it, after reading the pairs before it.
+                    return Self.pairsAddUp(bytes, contents) ? .complete(interleavedThrough: nil) : .tooLarge
                 }
-            } else if header.type == RecordHeader.params {
-                if header.contentLength == 0 {
-                    guard end <= count else { return .incomplete }
-                    return Self.pairsAddUp(bytes, contents) ? .complete(interleavedThrough: interleaved ? end : nil) : .tooLarge
-                }
-                paramsBytes += header.contentLength
-                if paramsBytes > maxParamsBytes { return .tooLarge }
-                contents.append(offset + RecordHeader.size..<offset + RecordHeader.size + header.contentLength)
-            } else if header.type == RecordHeader.stdin {
-                // Out of order: libfcgi refuses it, after reading the pairs before it.
-                return Self.pairsAddUp(bytes, contents) ? .complete(interleavedThrough: nil) : .tooLarge
             }
             offset = end
         }

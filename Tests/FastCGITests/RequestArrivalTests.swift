@@ -36,6 +36,20 @@ import Testing
         #expect(verdict(bytes) == .arriving)
     }
 
+    @Test func anotherRequestsRecordBeforeAnyBeginWaitsForTheRequest() {
+        let stray = Client.record(.abortRequest, id: 2, [])
+        #expect(verdict(stray) == .arriving)
+        let bytes = stray + Client.beginRequest() + Self.own
+        #expect(verdict(bytes) == .arrived(interleavedThrough: bytes.count))
+    }
+
+    @Test func aSecondBeginOfTheSameIdIsNotedAndABeginOfIdZeroBeginsNothing() {
+        let bytes = Client.beginRequest() + Client.beginRequest() + Self.own
+        #expect(verdict(bytes) == .arrived(interleavedThrough: bytes.count))
+        let management = Client.record(.beginRequest, id: 0, [0, 1, 0, 0, 0, 0, 0, 0])
+        #expect(verdict(management + Client.beginRequest() + Self.own) == .arrived(interleavedThrough: nil))
+    }
+
     @Test func pairsThatDoNotAddUpAreRefused() {
         let lying = Client.record(.params, [5, 200, 65, 66]) + Client.record(.params, [])
         #expect(verdict(Client.beginRequest() + lying) == .refused)

@@ -18,6 +18,14 @@ import Testing
         #expect(DecimalDigits.value(text, maxDigits: maxDigits) == nil)
     }
 
+    @Test("spaces and tabs at either end go, nothing else", arguments: [
+        (" a b ", "a b"), ("\t\ta\t", "a"), ("   ", ""), ("", ""), ("\u{A0}é\u{A0}", "\u{A0}é\u{A0}"), (" \n ", "\n"),
+    ])
+    func trimming(text: String, trimmed: String) {
+        #expect(text.trimmingSpacesAndTabs() == trimmed)
+        #expect(Array(Array(text.utf8).trimmingSpacesAndTabs()) == Array(trimmed.utf8))
+    }
+
     @Test("a header is found whatever case it was stored or asked in", arguments: [
         "accept", "authorization", "content-type", "idempotency-key", "if-none-match", "x-request-id", "x-forwarded-for",
     ])

@@ -11,7 +11,8 @@ import Glibc
 /// wakes takes the readable connection (or accepts new ones: `Acceptor`) and serves it, with no
 /// hand-off between threads, and gives it back to the set when its request is done and the web
 /// server keeps it, or has it closed (`Closer`). libfcgi still reads every request's begin and
-/// params and writes every answer: a worker sets the connection into its `FCGX_Request` (`ipcFd`).
+/// params (from a pipe where another request's records came among them: `InterleavedParams`) and
+/// writes every answer: a worker sets the connection into its `FCGX_Request` (`ipcFd`).
 ///
 /// A readable connection may hold only part of its request's params: the worker hands it back
 /// (`ParamsArrivals`) and the housekeeping thread looks at it until they have ended. That thread

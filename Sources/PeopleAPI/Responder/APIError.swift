@@ -71,8 +71,9 @@ public enum APIError: Error, Equatable {
             return Details(status: 413, code: "PAYLOAD_TOO_LARGE", message: "The request body must be at most \(RequestLimits.bodyKiB) KiB.")
         case .unsupportedMediaType:
             return Details(status: 415, code: "UNSUPPORTED_MEDIA_TYPE", message: "Send the person as application/json.")
-        case .validationFailed(let violations):
-            // Sorted by field (`ValidationFailure`): each field begins where its name changes.
+        case .validationFailed(let given):
+            // In the order of `errors` (a no-op for a `ValidationFailure`'s): each field begins where its name changes.
+            let violations = ValidationFailure(violations: given).violations
             let count = violations.indices.filter { $0 == 0 || violations[$0].field != violations[$0 - 1].field }.count
             return Details(status: 422, code: "VALIDATION_ERROR",
                            message: "The person could not be created: \(count) \(count == 1 ? "field is" : "fields are") invalid.",

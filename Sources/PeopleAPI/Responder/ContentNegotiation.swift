@@ -44,7 +44,7 @@ enum ContentNegotiation {
     }
 
     private static func isBlank(_ text: String) -> Bool {
-        text.allSatisfy { $0 == " " || $0 == "\t" }
+        text.utf8.trimmingSpacesAndTabs().isEmpty
     }
 
     /// `application/json`, with or without parameters such as `charset=utf-8`.
@@ -56,8 +56,6 @@ enum ContentNegotiation {
 
     /// `text`, between spaces and tabs, is `type` (lower case) in any case; on bytes, as every request asks.
     private static func mediaType<Bytes: BidirectionalCollection<UInt8>>(_ text: Bytes, is type: String) -> Bool {
-        let blank: (UInt8) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
-        guard let first = text.firstIndex(where: { !blank($0) }), let last = text.lastIndex(where: { !blank($0) }) else { return false }
-        return text[first...last].elementsEqual(type.utf8) { $0 == $1 || ($0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") && $0 + 32 == $1) }
+        text.trimmingSpacesAndTabs().elementsEqual(type.utf8) { $0 == $1 || ($0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") && $0 + 32 == $1) }
     }
 }
