@@ -227,6 +227,20 @@ def test_silent_connections_are_closed_after_the_idle_timeout(responder):
     assert_alive(responder)
 
 
+def read_until_ended(connection, enough):
+    """Records until `enough(ends)`: every FCGI_END_REQUEST as (request id, protocol status), and request 1's stdout."""
+    ends, output = [], b""
+    while not enough(ends):
+        record = connection.read_record()
+        assert record is not None, f"the connection closed after {ends}"
+        kind, request_id, content = record
+        if kind == fcgi.END_REQUEST:
+            ends.append((request_id, content[4]))
+        elif kind == fcgi.STDOUT and request_id == 1:
+            output += content
+    return ends, output
+
+
 def test_a_multiplexed_request_is_refused_and_the_first_is_served(responder):
     """nginx never multiplexes; a peer that does gets FCGI_CANT_MPX_CONN for the second request
     (FastCGI specification, 5.5), and the first is answered as if the second had not come."""
@@ -235,16 +249,7 @@ def test_a_multiplexed_request_is_refused_and_the_first_is_served(responder):
         connection.send(fcgi.begin(request_id=1) + fcgi.begin(request_id=2)
                         + fcgi.params_records(fcgi.http_params("POST", "/api/people", body), request_id=1)
                         + fcgi.stdin_records(body, request_id=1))
-        ends = []
-        output = b""
-        while len(ends) < 2:
-            record = connection.read_record()
-            assert record is not None, f"the connection closed after {ends}"
-            kind, request_id, content = record
-            if kind == fcgi.END_REQUEST:
-                ends.append((request_id, content[4]))
-            elif kind == fcgi.STDOUT and request_id == 1:
-                output += content
+        ends, output = read_until_ended(connection, lambda ends: len(ends) == 2)
         assert (2, 1) in ends, ends  # 1: FCGI_CANT_MPX_CONN
         assert (1, 0) in ends, ends  # 0: FCGI_REQUEST_COMPLETE
         assert fcgi.status_of(output) == 201, output
@@ -277,15 +282,7 @@ def test_another_requests_records_change_nothing_wherever_they_fall(responder, w
         data = head + params + other + fcgi.stdin_records(body, request_id=1)
     with fcgi.Connection(responder.socket_path) as connection:
         connection.send(data)
-        ends, output = [], b""
-        while (1, 0) not in ends:
-            record = connection.read_record()
-            assert record is not None, f"the connection closed after {ends}"
-            kind, request_id, content = record
-            if kind == fcgi.END_REQUEST:
-                ends.append((request_id, content[4]))
-            elif kind == fcgi.STDOUT and request_id == 1:
-                output += content
+        ends, output = read_until_ended(connection, lambda ends: (1, 0) in ends)
         assert (2, 1) in ends, ends  # FCGI_CANT_MPX_CONN for the second
         assert fcgi.status_of(output) == 201, output
         if keep:  # the connection still serves the next request

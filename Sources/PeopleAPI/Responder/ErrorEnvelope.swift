@@ -32,20 +32,35 @@ struct ErrorEnvelope: JSONBody {
             }
             writer.raw("]")
         }
-        writer.raw("},\"violations\":[")
-        for (index, violation) in violations.enumerated() {
-            writer.raw(index > 0 ? ",{\"field\":" : "{\"field\":")
-            writer.string(violation.field)
-            writer.raw(",\"code\":")
-            writer.string(violation.code)
-            writer.raw(",\"message\":")
-            writer.string(violation.message)
-            writer.raw("}")
-        }
-        writer.raw("],\"timestamp\":")
+        writer.raw("},\"violations\":")
+        writer.fieldProblems(violations, place: "field", \.field, text: "message")
+        writer.raw(",\"timestamp\":")
         writer.string(timestamp)
         writer.raw(",\"correlation_id\":")
         writer.string(correlationID)
         writer.raw("}}")
+    }
+}
+
+extension JSONWriter {
+    /// The field problems as a list, `[{"<place>": ..., "code": ..., "<text>": ...}]`: the envelope's
+    /// `violations` (`field`, `message`) and problem details' `errors` (`pointer`, `detail`).
+    mutating func fieldProblems(_ violations: [Violation], place placeKey: StaticString, _ place: (Violation) -> String,
+                                text textKey: StaticString) {
+        raw("[")
+        for (index, violation) in violations.enumerated() {
+            raw(index > 0 ? ",{\"" : "{\"")
+            raw(placeKey)
+            raw("\":")
+            string(place(violation))
+            raw(",\"code\":")
+            string(violation.code)
+            raw(",\"")
+            raw(textKey)
+            raw("\":")
+            string(violation.message)
+            raw("}")
+        }
+        raw("]")
     }
 }

@@ -88,11 +88,6 @@ public final class PeopleResponder: RequestHandler {
             }
         }
 
-        var isMetrics: Bool {
-            if case .metrics = self { return true }
-            return false
-        }
-
         var allow: [String] {
             switch self {
             case .people: return ["GET", "HEAD", "POST", "OPTIONS"]
@@ -112,7 +107,7 @@ public final class PeopleResponder: RequestHandler {
         if request.method == "OPTIONS" { return ServerResponse(status: 204, headers: [("Allow", allow.joined(separator: ", "))]) }
         guard allow.contains(request.method) else { throw APIError.methodNotAllowed(allow: allow) }
         // The metrics admit their own media types (text/plain, OpenMetrics) beside JSON's, and check them themselves.
-        if !endpoint.isMetrics, !ContentNegotiation.acceptsJSON(request.header("accept")) { throw APIError.notAcceptable }
+        if endpoint != .metrics, !ContentNegotiation.acceptsJSON(request.header("accept")) { throw APIError.notAcceptable }
         let method = request.method == "HEAD" ? "GET" : request.method
         switch endpoint {
         case .people:
