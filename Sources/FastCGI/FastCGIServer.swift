@@ -155,8 +155,7 @@ public final class FastCGIServer: Sendable {
     /// written here, and libfcgi's streams are marked closed so that it adds nothing.
     private func refuseRole(_ request: UnsafeMutablePointer<FCGX_Request>) {
         request.pointee.keepConnection = 0
-        let record = RecordHeader.endingRequest(Int(request.pointee.requestId), status: RecordHeader.unknownRole)
-        _ = record.withUnsafeBytes { write(request.pointee.ipcFd, $0.baseAddress, $0.count) }
+        RecordHeader.sendEndRequest(Int(request.pointee.requestId), status: RecordHeader.unknownRole, on: request.pointee.ipcFd)
         for stream in [request.pointee.out, request.pointee.err] { stream?.pointee.wasFCloseCalled = 1 }
     }
 

@@ -63,8 +63,7 @@ enum InterleavedParams {
             case .own:
                 own += bytes[offset..<end]
             case .secondBegin:
-                let refusal = RecordHeader.endingRequest(header.requestID, status: RecordHeader.cantMultiplex)
-                _ = refusal.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+                RecordHeader.sendEndRequest(header.requestID, status: RecordHeader.cantMultiplex, on: fd)
             case .other, .management:
                 break
             }

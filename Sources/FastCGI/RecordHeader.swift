@@ -1,3 +1,5 @@
+import Glibc
+
 /// A FastCGI record's 8-byte header (FastCGI specification, 3.3): version, type, request id,
 /// content and padding lengths. Read by the front door's look at pending records, by the repair
 /// of interleaved params and by the body's reader.
@@ -26,10 +28,11 @@ struct RecordHeader {
     /// The whole record: header, content and padding.
     var recordLength: Int { Self.size + contentLength + paddingLength }
 
-    /// `FCGI_END_REQUEST` for `id` with a protocol status, and an application status of 0.
-    static func endingRequest(_ id: Int, status: UInt8) -> [UInt8] {
-        [1, endRequest, UInt8(truncatingIfNeeded: id >> 8), UInt8(truncatingIfNeeded: id), 0, 8, 0, 0,
-         0, 0, 0, 0, status, 0, 0, 0]
+    /// Writes `FCGI_END_REQUEST` for `id` on `fd`, with a protocol status and an application status of 0.
+    static func sendEndRequest(_ id: Int, status: UInt8, on fd: Int32) {
+        let record: [UInt8] = [1, endRequest, UInt8(truncatingIfNeeded: id >> 8), UInt8(truncatingIfNeeded: id), 0, 8, 0, 0,
+                               0, 0, 0, 0, status, 0, 0, 0]
+        _ = record.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
     }
 }
 

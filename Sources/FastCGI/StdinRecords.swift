@@ -65,7 +65,9 @@ struct StdinRecords {
             if ours && header.type == RecordHeader.stdin { body += pending[content] }
             guard take(header.paddingLength) != nil else { return .incomplete }
             if !ours {
-                if header.type == RecordHeader.beginRequest && header.requestID != 0 { refuseMultiplexed(header.requestID) }
+                if header.type == RecordHeader.beginRequest && header.requestID != 0 {
+                    RecordHeader.sendEndRequest(header.requestID, status: RecordHeader.cantMultiplex, on: fd)
+                }
                 continue  // another request's record, or a management record: nothing to do with this one
             }
             guard header.type == RecordHeader.stdin else { return .incomplete }  // FCGI_ABORT_REQUEST or a record out of order
@@ -74,12 +76,6 @@ struct StdinRecords {
         }
         if let expected, body.count != expected { return .incomplete }
         return .complete(body)
-    }
-
-    /// `FCGI_END_REQUEST` with `FCGI_CANT_MPX_CONN` for a second request on this connection.
-    private func refuseMultiplexed(_ id: Int) {
-        let record = RecordHeader.endingRequest(id, status: RecordHeader.cantMultiplex)
-        _ = record.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
     }
 
     /// Where the next `count` bytes lie in `pending`: buffered ones first, then from the socket
