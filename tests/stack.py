@@ -214,6 +214,14 @@ class Stack:
     def responder_log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
+    def explain(self, response) -> str:
+        """For an assertion's message: the answer, and the ends of nginx's error log and the
+        responder's log, so that a failure seen once in CI says where it came from."""
+        nginx_errors = self.dir / "nginx-error.log"
+        nginx_tail = nginx_errors.read_text(errors="replace")[-1500:] if nginx_errors.exists() else "(none)"
+        return (f"{response.status_code} {response.text[:300]!r}\n-- nginx-error.log:\n{nginx_tail}"
+                f"\n-- responder log:\n{self.responder_log()[-1500:]}")
+
 
 @contextlib.contextmanager
 def running_stack(**settings):
