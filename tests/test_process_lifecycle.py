@@ -1,5 +1,6 @@
 """The responder as a process: under spawn-fcgi, SIGTERM under load, kill -9 under load."""
 import concurrent.futures
+import json
 import os
 import signal
 import subprocess
@@ -8,6 +9,7 @@ import threading
 import pytest
 import requests
 
+import fastcgi_client as fcgi
 import store
 from conftest import Api, assert_envelope, unique_email
 from stack import BINARY, READY_TIMEOUT, STORE, Stack, running_stack, wait_until
@@ -101,3 +103,46 @@ def test_threads_carry_their_role_in_the_kernel_name():
         assert {"fcgi-worker-0", "fcgi-worker-1", "fcgi-worker-2", "fcgi-housekeep"} <= set(names), names
         if STORE == "sqlite":
             assert "sqlite-maint" in names, names
+
+
+def send(connection, data, closed_already):
+    try:
+        connection.send(data)
+    except BrokenPipeError:
+        pytest.fail(closed_already)
+
+
+def test_a_stopping_responder_answers_the_request_sent_on_a_kept_connection_right_after_an_answer():
+    """nginx takes a kept connection for its next request as soon as the answer on it has ended;
+    a stopping responder that then closes the connection loses that request (nginx retries no
+    POST). The moment that happens under load is forced here: this thread runs on the
+    responder's CPU at real-time priority, so the answer's last write hands the CPU to it, and it
+    sends the next request (a create) before the responder has done anything else."""
+    with running_stack(rate_limit=0) as stack:
+        connection = fcgi.Connection(stack.socket_path)
+        health = fcgi.begin(keep=True) + fcgi.params_records(fcgi.http_params("GET", "/api/health")) + fcgi.stdin_records(b"")
+        connection.send(health)
+        assert fcgi.status_of(connection.read_response()) == 200
+        try:
+            os.sched_setaffinity(0, {0})
+            for thread in os.listdir(f"/proc/{stack.responder.pid}/task"):
+                os.sched_setaffinity(int(thread), {0})
+            os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(10))
+        except PermissionError:
+            pytest.skip("needs CAP_SYS_NICE to run this thread at real-time priority on the responder's CPU")
+        try:
+            stack.responder.send_signal(signal.SIGTERM)
+            wait_until(lambda: "finishing in-flight requests" in stack.responder_log(), READY_TIMEOUT, "the stop to begin")
+            send(connection, health, "the kept connection was closed within the stop's grace, before its request")
+            assert fcgi.status_of(connection.read_response()) == 200
+            body = json.dumps({"name": "Sent On Time", "email": unique_email("kept")}).encode()
+            send(connection, fcgi.begin(keep=True) + fcgi.params_records(fcgi.http_params("POST", "/api/people", body))
+                 + fcgi.stdin_records(body), "the connection was closed before the create could be sent: the moment was not forced")
+            answer = connection.read_response()
+        finally:
+            os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
+            os.sched_setaffinity(0, range(os.cpu_count()))
+        assert answer is not None, "the create sent on the kept connection was closed unanswered"
+        assert fcgi.status_of(answer) == 201
+        assert stack.responder.wait(timeout=15) == 0
+        connection.close()

@@ -106,8 +106,7 @@ struct Acceptor: Sendable {
                     oldest = (fd, held)
                 }
                 guard let (fd, held) = oldest else { return nil }
-                var unread: Int32 = 0
-                if held.waitingFor == .request, ioctl(fd, UInt(FIONREAD), &unread) == 0, unread > 0 {
+                if held.waitingFor == .request, ConnectionSet.hasUnreadInput(fd) {
                     spared.append(fd)  // a worker is about to take it
                     continue
                 }

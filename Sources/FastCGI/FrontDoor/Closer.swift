@@ -17,8 +17,7 @@ struct Closer: Sendable {
 
     /// Closes a connection the caller owns (a worker's, out of the set).
     func close(_ fd: Int32) {
-        var unread: Int32 = 0
-        if ioctl(fd, UInt(FIONREAD), &unread) == 0, unread == 0 {
+        if !ConnectionSet.hasUnreadInput(fd) {
             Glibc.close(fd)
             return
         }

@@ -72,12 +72,12 @@ final class ConnectionSet: @unchecked Sendable {
     static let oneReadableEvent = EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLONESHOT.rawValue
 
     /// Holds `fd` with a new generation and arms it, both under the lock; `held` false (the caller
-    /// still owns `fd`) once the server has ended, or when `refusedWhenStopping` and it is
-    /// stopping. `count`: how many are held now.
+    /// still owns `fd`) once the server has ended, or when it is stopping and `refusedWhenStopping`
+    /// (looked at only then). `count`: how many are held now.
     func hold(_ fd: Int32, since: Int, waitingFor: WaitingFor, arming: Arming, kept: Bool = false,
-              refusedWhenStopping: Bool = false) -> (held: Bool, count: Int) {
+              refusedWhenStopping: @autoclosure () -> Bool = false) -> (held: Bool, count: Int) {
         state.withLock { state in
-            guard !state.ended, !(refusedWhenStopping && state.stopping) else { return (false, state.held.count) }
+            guard !state.ended, !(state.stopping && refusedWhenStopping()) else { return (false, state.held.count) }
             state.generation &+= 1
             state.held[fd] = Held(since: since, waitingFor: waitingFor, generation: state.generation, kept: kept)
             if arming != .none { arm(fd, Self.oneReadableEvent, generation: state.generation, arming) }
@@ -130,6 +130,12 @@ final class ConnectionSet: @unchecked Sendable {
         event.events = events
         event.data.u64 = UInt64(generation) << 32 | UInt64(UInt32(bitPattern: fd))
         epoll_ctl(epollFD, arming == .add ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &event)
+    }
+
+    /// Whether the peer has sent bytes not read yet (a request waiting, or input to drain).
+    static func hasUnreadInput(_ fd: Int32) -> Bool {
+        var unread: Int32 = 0
+        return ioctl(fd, UInt(FIONREAD), &unread) == 0 && unread > 0
     }
 
     static func now() -> Int {

@@ -62,9 +62,14 @@ final class FrontDoor: Sendable {
 
     /// A worker is done with a connection: it waits for its next request in the set (the web
     /// server keeps it), or is closed.
+    ///
+    /// Stopping, a kept connection is closed, unless the web server has already sent its next
+    /// request on it: nginx takes a kept connection for a new request as soon as the answer on it
+    /// has ended, and a request closed unread is lost (nginx retries no POST); so that request is
+    /// served first. Only one sent between this look and the close can still be lost.
     func release(_ fd: Int32, keep: Bool) {
         if keep, set.hold(fd, since: ConnectionSet.now(), waitingFor: .request, arming: .modify, kept: true,
-                          refusedWhenStopping: true).held {
+                          refusedWhenStopping: !ConnectionSet.hasUnreadInput(fd)).held {
             return
         }
         closer.close(fd)

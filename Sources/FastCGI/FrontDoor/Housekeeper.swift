@@ -68,7 +68,6 @@ struct Housekeeper: Sendable {
     }
 
     private static func hasInput(_ fd: Int32, _ held: ConnectionSet.Held) -> Bool {
-        var unread: Int32 = 0
-        return held.waitingFor == .request && ioctl(fd, UInt(FIONREAD), &unread) == 0 && unread > 0
+        held.waitingFor == .request && ConnectionSet.hasUnreadInput(fd)
     }
 }
