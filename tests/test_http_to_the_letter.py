@@ -139,7 +139,11 @@ def test_problem_pages_are_served_for_every_type(stack):
         assert page.status_code == 200, code
         assert page.headers["Content-Type"].startswith("text/html")
         assert code in page.text and "<h1>" in page.text
+        # The layout around each page is included by nginx (SSI): nothing of it shows through.
+        assert "<!--#" not in page.text and f"<code>{code}</code>" in page.text and page.text.startswith("<!doctype html>")
     assert_envelope(requests.get(stack.url + "/problems/no-such-problem", timeout=10), 404, "NOT_FOUND")
+    for layout in ["/problems/layout/top.html", "/problems/layout/top", "/problems/layout/bottom.html"]:
+        assert_envelope(requests.get(stack.url + layout, timeout=10), 404, "NOT_FOUND")
 
 
 # --- numbers as written ----------------------------------------------------------------------

@@ -6,7 +6,8 @@ import Scoreboard
 /// The housekeeping thread: closes connections silent past the idle timeout and closing ones
 /// past the linger, looks at params still arriving, re-arms accepting after a back-off, and
 /// runs the stop: stops accepting, gives the connections already accepted a moment to send
-/// their request, closes the rest, and lets the workers end.
+/// their request, closes the silent ones, serves what was already sent on the others (for at
+/// most as long again), closes the rest, and lets the workers end.
 struct Housekeeper: Sendable {
     let set: ConnectionSet
     let acceptor: Acceptor
@@ -37,10 +38,34 @@ struct Housekeeper: Sendable {
             }
             let waitingForRequests = closeExpired(now: now)
             if let deadline = stopDeadline, waitingForRequests == 0 || now >= deadline {
+                // Past the grace, silent connections go; a request already sent on one is still
+                // served, for at most one grace more: nginx sends on a kept connection as soon as
+                // the answer before has ended, and a request closed unread is lost.
+                if now < deadline + Self.stopGraceMilliseconds, closeSilent() > 0 { continue }
                 set.end().forEach { close($0) }
                 return
             }
         }
+    }
+
+    /// Stopping, past the grace: closes the held connections with nothing to read; returns how
+    /// many still hold a request (or part of its params) that a worker is about to take.
+    private func closeSilent() -> Int {
+        let (silent, pending) = set.state.withLock { state -> ([Int32], Int) in
+            var silent: [Int32] = []
+            var pending = 0
+            for (fd, held) in state.held {
+                switch held.waitingFor {
+                case .request where !ConnectionSet.hasUnreadInput(fd): silent.append(fd)
+                case .request, .restOfParams: pending += 1
+                case .endOfInput: break
+                }
+            }
+            for fd in silent { state.held.removeValue(forKey: fd) }
+            return (silent, pending)
+        }
+        silent.forEach { close($0) }
+        return pending
     }
 
     /// Closes connections silent past the idle timeout (their clock started when each was
